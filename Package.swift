@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "SyncEventStore",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SyncEventStore", targets: ["SyncEventStore"]),
+        .executable(name: "syncevents", targets: ["syncevents"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .target(
+            name: "SyncEventStore",
+            dependencies: [
+                "CLMDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "syncevents",
+            dependencies: [
+                "SyncEventStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "SyncEventStoreTests",
+            dependencies: ["SyncEventStore"]
+        ),
+    ]
+)

@@ -1,0 +1,60 @@
+/// The store's logic, written once over the storage protocol: LMDB and in-memory run exactly this code.
+final class Engine<S: KeyValueStorage>: Sendable {
+    let storage: S
+    let limits: RecordLimits
+    /// The per-store secret that authenticates page cursors.
+    let secret: [UInt8]
+
+    static var formatKey: [UInt8] { Array("format".utf8) }
+    static var secretKey: [UInt8] { Array("cursorSecret".utf8) }
+    static var currentFormat: [UInt8] { [1] }
+
+    init(storage: S, limits: RecordLimits) throws {
+        self.storage = storage
+        self.limits = limits
+        self.secret = try storage.write { txn in
+            if let format = try txn.get(.meta, Engine.formatKey) {
+                guard format == Engine.currentFormat else {
+                    throw StorageError.corrupted("store format \(format) is not supported (expected \(Engine.currentFormat))")
+                }
+            } else {
+                try txn.put(.meta, Engine.formatKey, Engine.currentFormat)
+            }
+            if let secret = try txn.get(.meta, Engine.secretKey) { return secret }
+            var random = SystemRandomSource()
+            var secret: [UInt8] = []
+            for _ in 0..<4 { withUnsafeBytes(of: random.next()) { secret.append(contentsOf: $0) } }
+            try txn.put(.meta, Engine.secretKey, secret)
+            return secret
+        }
+    }
+
+    /// Validates every event, then writes them all in one transaction; nothing is written if any fails.
+    func record(_ events: [SyncEvent]) throws {
+        for (i, e) in events.enumerated() {
+            do { try e.validate(limits: limits) } catch {
+                var error = error
+                if events.count > 1 { error.index = i }
+                throw error
+            }
+        }
+        var seen = Set<TypeID>()
+        for e in events where !seen.insert(e.id).inserted { throw SyncEventStoreError.duplicateID(e.id) }
+        try storage.write { txn in
+            for e in events {
+                if try txn.withValue(.events, e.id.bytes, { _ in true }) == true {
+                    throw SyncEventStoreError.duplicateID(e.id)
+                }
+                try txn.storeRecord(e)
+            }
+        }
+    }
+
+    func event(id: TypeID) throws -> SyncEvent? {
+        try storage.read { txn in
+            try txn.withValue(.events, id.bytes) { try RecordCodec.decode($0) }
+        }
+    }
+
+    func count() throws -> Int { try storage.read { try $0.entryCount(.events) } }
+}

@@ -1,0 +1,135 @@
+import Crypto
+
+/// The kinds of secondary index entries, the first byte of every key in the `indexes` table.
+///
+/// List indexes end in the order suffix `~startedAt ‖ ~id` (bitwise complements), so that ascending key
+/// order is `startedAt` descending, then `id` descending: a page is a forward range walk.
+enum IndexKind: UInt8, CaseIterable, Sendable {
+    /// `org ‖ order`: every event of an organization.
+    case organization = 1
+    /// `org ‖ instance ‖ order`.
+    case instance = 2
+    /// `org ‖ target ‖ order` (events with a target only).
+    case target = 3
+    /// `org ‖ eventType ‖ order`.
+    case eventType = 4
+    /// `org ‖ status ‖ order`.
+    case status = 5
+    /// `org ‖ instance ‖ status ‖ order`: the common instance+status shape, and a member's status view.
+    case instanceStatus = 6
+    /// `target ‖ status ‖ order`: the worker's per-target look-ups.
+    case targetStatus = 7
+    /// `target ‖ sha key ‖ id`: push de-duplication (push events with a target and a revision).
+    case pushRevision = 8
+    /// `dueAt ↑ ‖ startedAt ↑ ‖ id ↑`: queued events by due time (`nextAttemptAt`, or the dawn of time).
+    case due = 9
+    /// `leaseExpiresAt ↑ ‖ id ↑`: running events with a lease.
+    case lease = 10
+
+    /// A short name for stats and verify output.
+    var name: String {
+        switch self {
+        case .organization: return "organization"
+        case .instance: return "connectorInstance"
+        case .target: return "connectorTarget"
+        case .eventType: return "eventType"
+        case .status: return "status"
+        case .instanceStatus: return "connectorInstance+status"
+        case .targetStatus: return "connectorTarget+status"
+        case .pushRevision: return "pushRevision"
+        case .due: return "due"
+        case .lease: return "lease"
+        }
+    }
+}
+
+/// Order-preserving key encoding for index entries.
+enum IndexKey {
+    /// Length of the order suffix: `~startedAt` (8) and `~id` (16).
+    static let orderSuffixLength = 24
+
+    /// Maps a signed time to an unsigned value with the same order.
+    @inline(__always) static func biased(_ ms: Int64) -> UInt64 { UInt64(bitPattern: ms) ^ (1 << 63) }
+    @inline(__always) static func unbiased(_ v: UInt64) -> Int64 { Int64(bitPattern: v ^ (1 << 63)) }
+
+    @inline(__always) static func appendBE(_ v: UInt64, to out: inout [UInt8]) {
+        withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
+    }
+
+    /// Appends `~startedAt ‖ ~id`.
+    @inline(__always)
+    static func appendOrder(startedAt: Int64, id: TypeID, to out: inout [UInt8]) {
+        appendBE(~biased(startedAt), to: &out)
+        appendBE(~id.high, to: &out)
+        appendBE(~id.low, to: &out)
+    }
+
+    /// Reads `(startedAt, id)` back from an order suffix at the end of `key`.
+    static func order(fromKeyEnd key: UnsafeRawBufferPointer) -> (startedAt: Int64, id: TypeID) {
+        let o = key.count - orderSuffixLength
+        let t = ~key.loadUnaligned(fromByteOffset: o, as: UInt64.self).bigEndian
+        let h = ~key.loadUnaligned(fromByteOffset: o + 8, as: UInt64.self).bigEndian
+        let l = ~key.loadUnaligned(fromByteOffset: o + 16, as: UInt64.self).bigEndian
+        return (unbiased(t), TypeID(prefix: .event, high: h, low: l))
+    }
+
+    /// The key prefix of one list stream: kind, then its fixed parts.
+    static func prefix(_ kind: IndexKind, _ parts: [UInt8]...) -> [UInt8] {
+        var out: [UInt8] = [kind.rawValue]
+        for p in parts { out.append(contentsOf: p) }
+        return out
+    }
+
+    /// The de-duplication key part of a revision: length-prefixed bytes up to 64, else a SHA-256.
+    static func revisionKey(_ revision: String) -> [UInt8] {
+        let bytes = Array(revision.utf8)
+        if bytes.count <= 64 { return [UInt8(bytes.count)] + bytes }
+        return [0xFF] + Array(SHA256.hash(data: bytes))
+    }
+
+    /// Every index key of a record, in a fixed order.
+    static func keys(for r: RecordView) -> [[UInt8]] {
+        var keys: [[UInt8]] = []
+        keys.reserveCapacity(9)
+        let org = Array(r.organizationBytes)
+        let instance = Array(r.instanceBytes)
+        let target = r.targetBytes.map { Array($0) }
+        let started = r.startedAt.millisecondsSince1970
+        let id = r.id
+        func list(_ kind: IndexKind, _ parts: [UInt8]...) {
+            var k: [UInt8] = [kind.rawValue]
+            k.reserveCapacity(1 + parts.reduce(0) { $0 + $1.count } + orderSuffixLength)
+            for p in parts { k.append(contentsOf: p) }
+            appendOrder(startedAt: started, id: id, to: &k)
+            keys.append(k)
+        }
+        list(.organization, org)
+        list(.instance, org, instance)
+        if let target { list(.target, org, target) }
+        list(.eventType, org, [r.eventTypeCode])
+        list(.status, org, [r.statusCode])
+        list(.instanceStatus, org, instance, [r.statusCode])
+        if let target { list(.targetStatus, target, [r.statusCode]) }
+        if let target, r.eventType == .push, let rev = r.sourceRevisionRef {
+            var k: [UInt8] = [IndexKind.pushRevision.rawValue]
+            k.append(contentsOf: target)
+            k.append(contentsOf: revisionKey(String(decoding: rev, as: UTF8.self)))
+            k.append(contentsOf: r.idBytes)
+            keys.append(k)
+        }
+        if r.status == .queued {
+            var k: [UInt8] = [IndexKind.due.rawValue]
+            appendBE(biased(r.nextAttemptAt?.millisecondsSince1970 ?? Int64.min), to: &k)
+            appendBE(biased(started), to: &k)
+            k.append(contentsOf: r.idBytes)
+            keys.append(k)
+        }
+        if r.status == .running, let lease = r.leaseExpiresAt {
+            var k: [UInt8] = [IndexKind.lease.rawValue]
+            appendBE(biased(lease.millisecondsSince1970), to: &k)
+            k.append(contentsOf: r.idBytes)
+            keys.append(k)
+        }
+        return keys
+    }
+}

@@ -1,0 +1,112 @@
+/// The named key spaces of a store. Each is an LMDB named database or an in-memory sorted map.
+enum Table: Int, CaseIterable, Sendable {
+    /// Primary records: 16-byte event id → encoded record.
+    case events
+    /// Secondary index entries: composite keys, empty or tiny values (see `IndexKey`).
+    case indexes
+    /// Search grams: posting containers of the `q` index.
+    case search
+    /// Store metadata: format version, the cursor secret, counters.
+    case meta
+
+    /// The LMDB database name.
+    var name: String {
+        switch self {
+        case .events: return "events"
+        case .indexes: return "indexes"
+        case .search: return "search"
+        case .meta: return "meta"
+        }
+    }
+}
+
+/// Errors of the storage layer; the facade maps them to ``SyncEventStoreError``.
+enum StorageError: Error, Equatable {
+    /// The LMDB map is full; the write is retried after the map grows.
+    case mapFull
+    /// The map reached the configured maximum size.
+    case storageFull(limit: Int)
+    /// LMDB reported damage.
+    case corrupted(String)
+    /// Any other failure, with LMDB's or the system's code and message.
+    case io(code: Int32, message: String)
+    /// The path is already open in this process.
+    case alreadyOpen(String)
+    /// The store was closed.
+    case closed
+    /// The key is longer than the engine allows.
+    case keyTooLong(Int)
+}
+
+/// A read-only view of one consistent state of the store.
+protocol StorageReadTransaction {
+    associatedtype Cursor: StorageCursor
+    /// The value stored under `key`, copied out, or `nil`.
+    func get(_ table: Table, _ key: [UInt8]) throws -> [UInt8]?
+    /// Calls `body` with the bytes stored under `key` (valid only inside `body`); `nil` when absent.
+    func withValue<R>(_ table: Table, _ key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R?
+    /// A cursor over `table`, valid until the transaction ends.
+    func makeCursor(_ table: Table) throws -> Cursor
+    /// The number of entries in `table`.
+    func entryCount(_ table: Table) throws -> Int
+}
+
+/// A read-write transaction: sees its own writes; commits on return, aborts on throw.
+protocol StorageWriteTransaction: StorageReadTransaction {
+    /// Stores `value` under `key`, replacing any value.
+    func put(_ table: Table, _ key: [UInt8], _ value: [UInt8]) throws
+    /// Removes `key`; `false` when it was absent.
+    @discardableResult func delete(_ table: Table, _ key: [UInt8]) throws -> Bool
+}
+
+/// A position in one table, ordered by key bytes.
+protocol StorageCursor {
+    /// Moves to the first key `>= key`; `false` when there is none.
+    mutating func seek(atOrAfter key: [UInt8]) throws -> Bool
+    /// Moves to the first key; `false` when the table is empty.
+    mutating func first() throws -> Bool
+    /// Moves to the last key; `false` when the table is empty.
+    mutating func last() throws -> Bool
+    /// Moves to the next key; `false` at the end.
+    mutating func next() throws -> Bool
+    /// Moves to the previous key; `false` at the start.
+    mutating func previous() throws -> Bool
+    /// Calls `body` with the current key and value (valid only inside `body`).
+    func withCurrent<R>(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R) throws -> R
+}
+
+extension StorageCursor {
+    /// The current key, copied.
+    var key: [UInt8] { get throws { try withCurrent { k, _ in Array(k) } } }
+    /// The current value, copied.
+    var value: [UInt8] { get throws { try withCurrent { _, v in Array(v) } } }
+
+    /// Moves to the last key `<= key`; `false` when there is none.
+    mutating func seek(atOrBefore key: [UInt8]) throws -> Bool {
+        if try seek(atOrAfter: key) {
+            if try withCurrent({ k, _ in k.elementsEqual(key) }) { return true }
+            return try previous()
+        }
+        return try last()
+    }
+}
+
+/// An ordered key-value engine with snapshot-isolated transactions: the storage protocol that
+/// everything above `Storage/` is generic over.
+protocol KeyValueStorage: AnyObject, Sendable {
+    associatedtype ReadTxn: StorageReadTransaction
+    associatedtype WriteTxn: StorageWriteTransaction
+    /// Runs `body` in a read transaction over one consistent state.
+    func read<R>(_ body: (ReadTxn) throws -> R) throws -> R
+    /// Runs `body` in the write transaction; commits when it returns, aborts when it throws. The body
+    /// may run more than once (after the map grows), so it must not have effects outside the transaction.
+    func write<R>(_ body: (WriteTxn) throws -> R) throws -> R
+    /// Bytes the store occupies (file size, or the in-memory total of keys and values).
+    func sizeInBytes() throws -> Int
+    /// Bytes used by one table.
+    func sizeInBytes(of table: Table) throws -> Int
+    /// Writes a compacted, consistent copy into the directory `path`.
+    func backup(to path: String) throws
+    /// Releases the store; later calls fail with `closed`.
+    func close()
+}

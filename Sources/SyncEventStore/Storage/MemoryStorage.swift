@@ -1,0 +1,309 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A sorted map with copy-on-write chunks: a snapshot is a copy of the chunk list, and a write copies
+/// only the chunks it touches while a snapshot shares them.
+struct ChunkedSortedMap: Sendable {
+    final class Chunk: @unchecked Sendable {  // mutated only when uniquely referenced by the writer
+        var keys: [[UInt8]]
+        var values: [[UInt8]]
+        init(keys: [[UInt8]], values: [[UInt8]]) {
+            self.keys = keys
+            self.values = values
+        }
+        func clone() -> Chunk { Chunk(keys: keys, values: values) }
+    }
+
+    static let maximumChunk = 256
+    private(set) var chunks: [Chunk] = []
+    private(set) var count = 0
+    private(set) var byteCount = 0
+
+    @inline(__always)
+    static func compare(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Int {
+        a.withUnsafeBytes { pa in
+            let n = min(pa.count, b.count)
+            if n > 0, let x = pa.baseAddress, let y = b.baseAddress {
+                let c = memcmp(x, y, n)
+                if c != 0 { return Int(c) }
+            }
+            return pa.count - b.count
+        }
+    }
+
+    @inline(__always)
+    static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int { b.withUnsafeBytes { compare(a, $0) } }
+
+    /// The index of the chunk that holds or would hold `key`.
+    func chunkIndex(for key: UnsafeRawBufferPointer) -> Int {
+        var lo = 0
+        var hi = chunks.count - 1
+        if hi <= 0 { return 0 }
+        // Last chunk whose first key <= key.
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if ChunkedSortedMap.compare(chunks[mid].keys[0], key) <= 0 { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+
+    /// Position of the first key >= `key` within chunk `c`.
+    static func lowerBound(_ chunk: Chunk, _ key: UnsafeRawBufferPointer) -> Int {
+        var lo = 0
+        var hi = chunk.keys.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if compare(chunk.keys[mid], key) < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// (chunk, slot) of the first key >= `key`, or `nil`.
+    func seek(_ key: [UInt8]) -> (Int, Int)? {
+        guard !chunks.isEmpty else { return nil }
+        return key.withUnsafeBytes { k -> (Int, Int)? in
+            var c = chunkIndex(for: k)
+            var s = ChunkedSortedMap.lowerBound(chunks[c], k)
+            if s == chunks[c].keys.count {
+                c += 1
+                s = 0
+                if c == chunks.count { return nil }
+            }
+            return (c, s)
+        }
+    }
+
+    func get(_ key: [UInt8]) -> [UInt8]? {
+        guard let (c, s) = seek(key), ChunkedSortedMap.compare(chunks[c].keys[s], key) == 0 else { return nil }
+        return chunks[c].values[s]
+    }
+
+    private mutating func uniqueChunk(_ c: Int) -> Chunk {
+        if !isKnownUniquelyReferenced(&chunks[c]) { chunks[c] = chunks[c].clone() }
+        return chunks[c]
+    }
+
+    mutating func put(_ key: [UInt8], _ value: [UInt8]) {
+        if chunks.isEmpty {
+            chunks.append(Chunk(keys: [key], values: [value]))
+            count = 1
+            byteCount = key.count + value.count
+            return
+        }
+        let c = key.withUnsafeBytes { chunkIndex(for: $0) }
+        let chunk = uniqueChunk(c)
+        let s = key.withUnsafeBytes { ChunkedSortedMap.lowerBound(chunk, $0) }
+        if s < chunk.keys.count, ChunkedSortedMap.compare(chunk.keys[s], key) == 0 {
+            byteCount += value.count - chunk.values[s].count
+            chunk.values[s] = value
+            return
+        }
+        chunk.keys.insert(key, at: s)
+        chunk.values.insert(value, at: s)
+        count += 1
+        byteCount += key.count + value.count
+        if chunk.keys.count > ChunkedSortedMap.maximumChunk {
+            let half = chunk.keys.count / 2
+            let right = Chunk(keys: Array(chunk.keys[half...]), values: Array(chunk.values[half...]))
+            chunk.keys.removeSubrange(half...)
+            chunk.values.removeSubrange(half...)
+            chunks.insert(right, at: c + 1)
+        }
+    }
+
+    @discardableResult
+    mutating func delete(_ key: [UInt8]) -> Bool {
+        guard let (c, s) = seek(key), ChunkedSortedMap.compare(chunks[c].keys[s], key) == 0 else { return false }
+        let chunk = uniqueChunk(c)
+        byteCount -= chunk.keys[s].count + chunk.values[s].count
+        chunk.keys.remove(at: s)
+        chunk.values.remove(at: s)
+        count -= 1
+        if chunk.keys.isEmpty { chunks.remove(at: c) }
+        return true
+    }
+}
+
+/// The in-memory engine: the same ordered key-value contract as LMDB, with snapshot isolation.
+///
+/// Readers take the committed state (a copy of each table's chunk list); the one writer works on its
+/// own copy and publishes it on commit.
+final class MemoryStorage: KeyValueStorage {
+    private let committed: Mutex<[ChunkedSortedMap]?>
+    private let writer = Mutex(())
+
+    init() {
+        committed = Mutex(Array(repeating: ChunkedSortedMap(), count: Table.allCases.count))
+    }
+
+    private func snapshot() throws -> [ChunkedSortedMap] {
+        guard let state = committed.withLock({ $0 }) else { throw StorageError.closed }
+        return state
+    }
+
+    func read<R>(_ body: (MemoryReadTransaction) throws -> R) throws -> R {
+        try body(MemoryReadTransaction(tables: try snapshot()))
+    }
+
+    func write<R>(_ body: (MemoryWriteTransaction) throws -> R) throws -> R {
+        try writer.withLock { _ in
+            let txn = MemoryWriteTransaction(tables: try snapshot())
+            let result = try body(txn)
+            try committed.withLock { state in
+                guard state != nil else { throw StorageError.closed }
+                state = txn.tables
+            }
+            return result
+        }
+    }
+
+    func sizeInBytes() throws -> Int { try snapshot().reduce(0) { $0 + $1.byteCount } }
+    func sizeInBytes(of table: Table) throws -> Int { try snapshot()[table.rawValue].byteCount }
+
+    func backup(to path: String) throws {
+        let lmdb = try LMDBStorage(path: path, configuration: .init())
+        defer { lmdb.close() }
+        let tables = try snapshot()
+        try lmdb.write { txn in
+            for table in Table.allCases {
+                for chunk in tables[table.rawValue].chunks {
+                    for (k, v) in zip(chunk.keys, chunk.values) { try txn.put(table, k, v) }
+                }
+            }
+        }
+    }
+
+    func close() { committed.withLock { $0 = nil } }
+}
+
+/// Where an in-memory cursor reads its table: a fixed snapshot, or the live tables of a write transaction.
+protocol MemoryTableSource: AnyObject {
+    /// The table as it stands now.
+    func table(_ table: Table) -> ChunkedSortedMap
+    /// Bumped by every write, so cursors know when to find their place again.
+    var version: Int { get }
+}
+
+/// A read transaction over a snapshot of the in-memory tables.
+final class MemoryReadTransaction: StorageReadTransaction, MemoryTableSource {
+    let tables: [ChunkedSortedMap]
+    let version = 0
+    init(tables: [ChunkedSortedMap]) { self.tables = tables }
+    func table(_ table: Table) -> ChunkedSortedMap { tables[table.rawValue] }
+    func get(_ table: Table, _ key: [UInt8]) throws -> [UInt8]? { tables[table.rawValue].get(key) }
+    func withValue<R>(_ table: Table, _ key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
+        guard let v = tables[table.rawValue].get(key) else { return nil }
+        return try v.withUnsafeBytes(body)
+    }
+    func makeCursor(_ table: Table) throws -> MemoryCursor { MemoryCursor(source: self, table: table) }
+    func entryCount(_ table: Table) throws -> Int { tables[table.rawValue].count }
+}
+
+/// The write transaction of the in-memory engine: a private copy of the tables, published on commit.
+final class MemoryWriteTransaction: StorageWriteTransaction, MemoryTableSource {
+    fileprivate(set) var tables: [ChunkedSortedMap]
+    private(set) var version = 0
+    init(tables: [ChunkedSortedMap]) { self.tables = tables }
+    func table(_ table: Table) -> ChunkedSortedMap { tables[table.rawValue] }
+    func get(_ table: Table, _ key: [UInt8]) throws -> [UInt8]? { tables[table.rawValue].get(key) }
+    func withValue<R>(_ table: Table, _ key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
+        guard let v = tables[table.rawValue].get(key) else { return nil }
+        return try v.withUnsafeBytes(body)
+    }
+    func makeCursor(_ table: Table) throws -> MemoryCursor { MemoryCursor(source: self, table: table) }
+    func entryCount(_ table: Table) throws -> Int { tables[table.rawValue].count }
+    func put(_ table: Table, _ key: [UInt8], _ value: [UInt8]) throws {
+        guard !key.isEmpty, key.count <= LMDBStorage.maximumKeySize else { throw StorageError.keyTooLong(key.count) }
+        version &+= 1
+        tables[table.rawValue].put(key, value)
+    }
+    func delete(_ table: Table, _ key: [UInt8]) throws -> Bool {
+        version &+= 1
+        return tables[table.rawValue].delete(key)
+    }
+}
+
+/// A cursor over an in-memory table. In a write transaction it finds its key again after a write, as an
+/// LMDB cursor stays valid across writes; when its key was deleted it stands in the gap before the successor.
+struct MemoryCursor: StorageCursor {
+    private unowned let source: any MemoryTableSource
+    private let table: Table
+    private var current: ChunkedSortedMap
+    private var version: Int
+    private var position: (chunk: Int, slot: Int)?
+    private var currentKey: [UInt8]?
+    /// The current key was deleted: `position` is its successor (or `nil` at the end).
+    private var inGap = false
+
+    init(source: any MemoryTableSource, table: Table) {
+        self.source = source
+        self.table = table
+        self.current = source.table(table)
+        self.version = source.version
+    }
+
+    private mutating func reload() {
+        current = source.table(table)
+        version = source.version
+    }
+
+    private mutating func refresh() {
+        guard source.version != version else { return }
+        reload()
+        guard let k = currentKey else { return }
+        position = current.seek(k)
+        if let p = position, ChunkedSortedMap.compare(current.chunks[p.chunk].keys[p.slot], k) == 0 {
+            inGap = false
+        } else {
+            inGap = true
+        }
+    }
+
+    private mutating func land(_ p: (Int, Int)?) -> Bool {
+        position = p
+        inGap = false
+        currentKey = p.map { current.chunks[$0.0].keys[$0.1] }
+        return p != nil
+    }
+
+    mutating func seek(atOrAfter key: [UInt8]) throws -> Bool {
+        reload()
+        return land(current.seek(key))
+    }
+    mutating func first() throws -> Bool {
+        reload()
+        return land(current.chunks.isEmpty ? nil : (0, 0))
+    }
+    mutating func last() throws -> Bool {
+        reload()
+        guard let c = current.chunks.last else { return land(nil) }
+        return land((current.chunks.count - 1, c.keys.count - 1))
+    }
+    mutating func next() throws -> Bool {
+        refresh()
+        if inGap { return land(position) }
+        guard let (c, s) = position else { return false }
+        if s + 1 < current.chunks[c].keys.count { return land((c, s + 1)) }
+        if c + 1 < current.chunks.count { return land((c + 1, 0)) }
+        return land(nil)
+    }
+    mutating func previous() throws -> Bool {
+        refresh()
+        if inGap && position == nil { return try last() }
+        guard let (c, s) = position else { return false }
+        if s > 0 { return land((c, s - 1)) }
+        if c > 0 { return land((c - 1, current.chunks[c - 1].keys.count - 1)) }
+        return land(nil)
+    }
+    func withCurrent<R>(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard let (c, s) = position, !inGap, source.version == version else {
+            throw StorageError.io(code: -1, message: "cursor is not positioned on an entry")
+        }
+        let chunk = current.chunks[c]
+        return try chunk.keys[s].withUnsafeBytes { k in try chunk.values[s].withUnsafeBytes { v in try body(k, v) } }
+    }
+}

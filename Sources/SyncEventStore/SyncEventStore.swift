@@ -1,0 +1,108 @@
+/// An embeddable store of connector sync events over LMDB, or in memory with the same code.
+///
+/// ```swift
+/// let store = try SyncEventStore.open(at: "/var/lib/den/sync-events")
+/// try store.record(event)
+/// let again = try store.event(id: event.id)
+/// ```
+///
+/// Every method is synchronous, thread-safe and short: call it from any thread or task. No transaction
+/// outlives a call, so none is ever held across an `await`.
+public final class SyncEventStore: Sendable {
+    enum Backend: Sendable {
+        case lmdb(Engine<LMDBStorage>)
+        case memory(Engine<MemoryStorage>)
+    }
+
+    let backend: Backend
+    /// The directory of an LMDB store, `nil` in memory.
+    public let path: String?
+    /// The configuration the store was opened with.
+    public let configuration: Configuration
+
+    private init(backend: Backend, path: String?, configuration: Configuration) {
+        self.backend = backend
+        self.path = path
+        self.configuration = configuration
+    }
+
+    /// Opens (creating if needed) the durable store in the directory `path`.
+    ///
+    /// A path may be open only once per process; open it once and share the store.
+    /// - Throws: ``SyncEventStoreError/alreadyOpen(path:)``, ``SyncEventStoreError/corrupted(_:)``, or
+    ///   ``SyncEventStoreError/io(code:message:)``.
+    public static func open(at path: String, configuration: Configuration = Configuration()) throws(SyncEventStoreError)
+        -> SyncEventStore
+    {
+        try mapErrors {
+            var options = LMDBOptions()
+            options.initialMapSize = max(configuration.initialMapSize, 64 * 1024)
+            options.maximumMapSize = max(configuration.maximumMapSize, options.initialMapSize)
+            options.maxReaders = UInt32(clamping: configuration.maximumReaders)
+            options.durable = configuration.durability == .durable
+            let storage = try LMDBStorage(path: path, configuration: options)
+            do {
+                let engine = try Engine(storage: storage, limits: configuration.limits)
+                return SyncEventStore(backend: .lmdb(engine), path: storage.path, configuration: configuration)
+            } catch {
+                storage.close()
+                throw error
+            }
+        }
+    }
+
+    /// A new, empty store in memory: the same indexes and queries, no files.
+    public static func inMemory(configuration: Configuration = Configuration()) -> SyncEventStore {
+        // Creating the in-memory engine only writes its metadata to fresh maps, which cannot fail.
+        let engine = try! Engine(storage: MemoryStorage(), limits: configuration.limits)
+        return SyncEventStore(backend: .memory(engine), path: nil, configuration: configuration)
+    }
+
+    /// Records one new event.
+    /// - Throws: ``SyncEventStoreError/invalidRecord(_:)`` or ``SyncEventStoreError/duplicateID(_:)``;
+    ///   nothing is written then.
+    public func record(_ event: SyncEvent) throws(SyncEventStoreError) {
+        try record(contentsOf: [event])
+    }
+
+    /// Records new events in one transaction: all of them, or none when any is invalid.
+    public func record(contentsOf events: some Sequence<SyncEvent>) throws(SyncEventStoreError) {
+        let events = Array(events)
+        try mapErrors {
+            switch backend {
+            case .lmdb(let e): try e.record(events)
+            case .memory(let e): try e.record(events)
+            }
+        }
+    }
+
+    /// The event with this id, or `nil`.
+    public func event(id: TypeID) throws(SyncEventStoreError) -> SyncEvent? {
+        try mapErrors {
+            switch backend {
+            case .lmdb(let e): return try e.event(id: id)
+            case .memory(let e): return try e.event(id: id)
+            }
+        }
+    }
+
+    /// The number of events in the store.
+    public var count: Int {
+        get throws(SyncEventStoreError) {
+            try mapErrors {
+                switch backend {
+                case .lmdb(let e): return try e.count()
+                case .memory(let e): return try e.count()
+                }
+            }
+        }
+    }
+
+    /// Closes the store. Later calls fail with ``SyncEventStoreError/closed``; closing twice is harmless.
+    public func close() {
+        switch backend {
+        case .lmdb(let e): e.storage.close()
+        case .memory(let e): e.storage.close()
+        }
+    }
+}

@@ -1,0 +1,46 @@
+/// The only place records are written or removed: every change keeps every index (and the search
+/// index) consistent in the same transaction.
+extension StorageWriteTransaction {
+    /// Stores `event` (new or replacing the stored record with the same id) and updates its index entries.
+    /// - Returns: the record's previous bytes, if there was one.
+    @discardableResult
+    func storeRecord(_ event: SyncEvent, leaseExpiresAt: Timestamp? = nil) throws -> [UInt8]? {
+        let key = event.id.bytes
+        let old = try get(.events, key)
+        let new = RecordCodec.encode(event, leaseExpiresAt: leaseExpiresAt)
+        try new.withUnsafeBytes { n in
+            let newView = try RecordView(n)
+            let newKeys = IndexKey.keys(for: newView)
+            if let old {
+                try old.withUnsafeBytes { o in
+                    let oldView = try RecordView(o)
+                    let oldKeys = IndexKey.keys(for: oldView)
+                    let newSet = Set(newKeys)
+                    let oldSet = Set(oldKeys)
+                    for k in oldKeys where !newSet.contains(k) { try delete(.indexes, k) }
+                    for k in newKeys where !oldSet.contains(k) { try put(.indexes, k, []) }
+                    try SearchIndex.update(self, old: oldView, new: newView)
+                }
+            } else {
+                for k in newKeys { try put(.indexes, k, []) }
+                try SearchIndex.update(self, old: nil, new: newView)
+            }
+        }
+        try put(.events, key, new)
+        return old
+    }
+
+    /// Removes the record `id` and all its index entries. - Returns: whether it existed.
+    @discardableResult
+    func removeRecord(_ id: TypeID) throws -> Bool {
+        let key = id.bytes
+        guard let old = try get(.events, key) else { return false }
+        try old.withUnsafeBytes { o in
+            let view = try RecordView(o)
+            for k in IndexKey.keys(for: view) { try delete(.indexes, k) }
+            try SearchIndex.update(self, old: view, new: nil)
+        }
+        try delete(.events, key)
+        return true
+    }
+}

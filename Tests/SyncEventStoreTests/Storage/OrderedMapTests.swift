@@ -1,0 +1,114 @@
+import Testing
+@testable import SyncEventStore
+
+/// The storage contract, checked on both engines against a plain sorted-array model.
+@Suite("Ordered key-value storage")
+struct OrderedMapTests {
+    static func randomKey(_ r: inout SeededRandomSource) -> [UInt8] {
+        (0..<(1 + Int(r.next() % 4))).map { _ in UInt8(r.next() % 6) }
+    }
+
+    func exercise<S: KeyValueStorage>(_ storage: S, seed: UInt64) throws {
+        var r = SeededRandomSource(seed: seed)
+        var model: [[UInt8]: [UInt8]] = [:]
+        for round in 0..<40 {
+            // Some transactions abort: the model must not change then.
+            let abort = round % 7 == 3
+            var staged = model
+            do {
+                try storage.write { txn in
+                    for _ in 0..<(1 + Int(r.next() % 60)) {
+                        let k = Self.randomKey(&r)
+                        if r.next() % 3 == 0 {
+                            let existed = try txn.delete(.indexes, k)
+                            #expect(existed == (staged[k] != nil))
+                            staged[k] = nil
+                        } else {
+                            let v = [UInt8(round), UInt8(r.next() % 256)]
+                            try txn.put(.indexes, k, v)
+                            staged[k] = v
+                        }
+                    }
+                    // Reads inside the transaction see its own writes.
+                    try check(txn, staged, &r)
+                    if abort { throw CancellationError() }
+                }
+                model = staged
+            } catch is CancellationError {}
+            try storage.read { txn in try check(txn, model, &r) }
+        }
+    }
+
+    func check(_ txn: some StorageReadTransaction, _ model: [[UInt8]: [UInt8]], _ r: inout SeededRandomSource) throws {
+        let sorted = model.keys.sorted { $0.lexicographicallyPrecedes($1) }
+        #expect(try txn.entryCount(.indexes) == sorted.count)
+        var cursor = try txn.makeCursor(.indexes)
+        var forward: [[UInt8]] = []
+        if try cursor.first() {
+            repeat { forward.append(try cursor.key) } while try cursor.next()
+        }
+        #expect(forward == sorted)
+        var backward: [[UInt8]] = []
+        if try cursor.last() {
+            repeat { backward.append(try cursor.key) } while try cursor.previous()
+        }
+        #expect(backward == sorted.reversed())
+        for _ in 0..<20 {
+            let probe = Self.randomKey(&r)
+            let expected = sorted.first { !$0.lexicographicallyPrecedes(probe) }
+            let found = try cursor.seek(atOrAfter: probe)
+            #expect(found == (expected != nil))
+            if let expected {
+                #expect(try cursor.key == expected)
+                #expect(try cursor.value == model[expected])
+            }
+            #expect(try txn.get(.indexes, probe) == model[probe])
+            let before = sorted.last { !probe.lexicographicallyPrecedes($0) }
+            #expect(try cursor.seek(atOrBefore: probe) == (before != nil))
+            if let before { #expect(try cursor.key == before) }
+        }
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3])
+    func memoryMatchesModel(seed: UInt64) throws {
+        try exercise(MemoryStorage(), seed: seed)
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3])
+    func lmdbMatchesModel(seed: UInt64) throws {
+        let dir = TemporaryDirectory()
+        let storage = try LMDBStorage(path: dir.sub("kv"), configuration: LMDBOptions())
+        defer { storage.close() }
+        try exercise(storage, seed: seed)
+    }
+
+    @Test func memoryCursorSurvivesWritesInItsTransaction() throws {
+        let storage = MemoryStorage()
+        try storage.write { txn in
+            for i in 0..<1000 { try txn.put(.indexes, [UInt8(i >> 8), UInt8(i & 255)], []) }
+        }
+        // Delete every entry while walking: the cursor must visit each exactly once.
+        var visited = 0
+        try storage.write { txn in
+            var c = try txn.makeCursor(.indexes)
+            var more = try c.first()
+            while more {
+                let k = try c.key
+                _ = try txn.delete(.indexes, k)
+                visited += 1
+                more = try c.next()
+            }
+        }
+        #expect(visited == 1000)
+        #expect(try storage.read { try $0.entryCount(.indexes) } == 0)
+    }
+
+    @Test func samePathCannotBeOpenedTwice() throws {
+        let dir = TemporaryDirectory()
+        let a = try SyncEventStore.open(at: dir.sub("s"))
+        #expect(throws: SyncEventStoreError.alreadyOpen(path: dir.sub("s"))) { try SyncEventStore.open(at: dir.sub("s")) }
+        a.close()
+        let b = try SyncEventStore.open(at: dir.sub("s"))
+        b.close()
+    }
+}
