@@ -68,9 +68,18 @@ struct ListExecution<Txn: StorageReadTransaction> {
         return position.orderKey.successor
     }
 
-    func streams() throws -> [OrderStream<Txn.Cursor>]? {
+    /// Most candidates the `q` index may hand over before the walk checks records instead.
+    var searchCandidateLimit = 4096
+
+    func streams(needle: LowercasedNeedle?) throws -> [OrderStream<Txn.Cursor>]? {
         let org = organizationBytes
         var streams: [OrderStream<Txn.Cursor>] = []
+        if let needle, !needle.isEmpty,
+            let keys = try SearchIndex.candidates(txn, org: org, needle: needle.bytes, maximum: searchCandidateLimit)
+        {
+            if keys.isEmpty { return nil }
+            streams.append(.keys(keys, 0))
+        }
         func range(_ prefix: [UInt8]) throws -> RangeStream<Txn.Cursor> {
             RangeStream(cursor: try txn.makeCursor(.indexes), prefix: prefix)
         }
@@ -96,7 +105,7 @@ struct ListExecution<Txn: StorageReadTransaction> {
         let binding = PageCursor.binding(request, viewer)
         let needle = request.q.map(LowercasedNeedle.init)
         guard let first = try start(binding: binding, needle: needle) else { return Outcome(count: 0, nextCursor: nil) }
-        guard let streams = try streams() else { return Outcome(count: 0, nextCursor: nil) }
+        guard let streams = try streams(needle: needle) else { return Outcome(count: 0, nextCursor: nil) }
         var walk = Intersection(streams: streams)
         var position: OrderKey? = first
         var count = 0
@@ -129,7 +138,8 @@ extension Engine {
         try storage.read { txn in
             var body: [UInt8] = Array(#"{"items":["#.utf8)
             body.reserveCapacity(request.limit * 640 + 128)
-            let execution = ListExecution(txn: txn, request: request, viewer: viewer, secret: secret)
+            var execution = ListExecution(txn: txn, request: request, viewer: viewer, secret: secret)
+            execution.searchCandidateLimit = searchCandidateLimit
             let outcome: ListExecution<S.ReadTxn>.Outcome
             do {
                 outcome = try execution.run { r in
@@ -155,7 +165,8 @@ extension Engine {
     func list(_ request: ListRequest, as viewer: Viewer) throws -> Page {
         try storage.read { txn in
             var events: [SyncEvent] = []
-            let execution = ListExecution(txn: txn, request: request, viewer: viewer, secret: secret)
+            var execution = ListExecution(txn: txn, request: request, viewer: viewer, secret: secret)
+            execution.searchCandidateLimit = searchCandidateLimit
             do {
                 let outcome = try execution.run { r in events.append(try RecordCodec.decode(r.bytes)) }
                 return Page(events: events, nextCursor: outcome.nextCursor)

@@ -51,6 +51,8 @@ struct RangeStream<C: StorageCursor> {
 enum OrderStream<C: StorageCursor> {
     case range(RangeStream<C>)
     case union([RangeStream<C>])
+    /// Keys known in advance (the `q` index's candidates), sorted, with the index of the next one.
+    case keys([OrderKey], Int)
 
     /// The first key `>= target` in the stream, or `nil`.
     mutating func seek(_ target: OrderKey) throws -> OrderKey? {
@@ -66,6 +68,25 @@ enum OrderStream<C: StorageCursor> {
             }
             self = .union(parts)
             return best
+        case .keys(let keys, var i):
+            // Gallop forward from the current index.
+            if i < keys.count, keys[i] < target {
+                var step = 1
+                var lo = i
+                while lo + step < keys.count, keys[lo + step] < target {
+                    lo += step
+                    step *= 2
+                }
+                var hi = min(keys.count, lo + step)
+                lo += 1
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if keys[mid] < target { lo = mid + 1 } else { hi = mid }
+                }
+                i = lo
+            }
+            self = .keys(keys, i)
+            return i < keys.count ? keys[i] : nil
         }
     }
 }
