@@ -3,7 +3,8 @@
 //     claim-worker <store-path> <output-file> <now-ms> [limit]
 //
 // Opens the LMDB store, claims due events in batches of `limit` (default 20) at the fixed time `now-ms`
-// until nothing is due, and writes the claimed ids to `output-file`, one per line.
+// until nothing is due, and writes the claimed ids to `output-file`, one per line. It creates
+// `output-file.started` once the store is open.
 import Foundation
 import SyncEventStore
 
@@ -18,6 +19,8 @@ do {
     configuration.durability = .relaxed
     configuration.initialMapSize = 64 << 20
     let store = try SyncEventStore.open(at: arguments[1], configuration: configuration)
+    // Tell a waiting test that this process is up and about to claim.
+    _ = FileManager.default.createFile(atPath: arguments[2] + ".started", contents: nil)
     var out = ""
     var emptyRounds = 0
     // Stop after a few empty rounds so that events made due by the other claimer's lag are not missed.

@@ -227,7 +227,7 @@ struct LifecycleTests {
         #expect(back[0].status == .queued && back[0].attemptCount == 1 && back[0].summaryJson?["lastError"] == .string("lease expired"))
         #expect(try store.reclaimExpired(now: ms(1_000_000)).count == 1)
         #expect(try store.event(id: legacy.id)?.status == .running)
-        // The reclaimed events are due again at once; a late finish of the old claim is refused.
+        // The reclaimed events are due again at once.
         #expect(try store.claimDue(now: ms(1_000_000), limit: 5).count == 2)
         #expect(try store.verifyIndexes() == [])
     }
