@@ -22,13 +22,7 @@ extension Engine {
     /// One event as `viewer` may see it: not in the viewer's organization is ``EventLookup/notFound``,
     /// in it but on an instance the viewer holds no grant on is ``EventLookup/forbidden``.
     func event(id: TypeID, as viewer: Viewer) throws -> EventLookup {
-        guard let event = try self.event(id: id) else { return .notFound }
-        switch viewer {
-        case .admin(let organization):
-            return event.organizationId == organization ? .found(event) : .notFound
-        case .member(let organization, let visible):
-            guard event.organizationId == organization else { return .notFound }
-            return visible.contains(event.connectorInstanceId) ? .found(event) : .forbidden
-        }
+        guard let event = try self.event(id: id), event.organizationId == viewer.organization else { return .notFound }
+        return viewer.canSee(instance: event.connectorInstanceId) ? .found(event) : .forbidden
     }
 }
