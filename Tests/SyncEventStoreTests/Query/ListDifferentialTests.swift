@@ -104,12 +104,12 @@ struct ListDifferentialTests {
                         guard var e = model.events.values.randomElement(using: &scenario.random) else { continue }
                         e.startedAt = Timestamp(millisecondsSince1970: now)
                         e.status = .queued
-                        try store.write { try $0.storeRecord(e) }
+                        _ = try store.write { try $0.storeRecord(e) }
                         model.events[e.id] = e
                         touched.insert(e.id)
                     default:
                         guard let e = model.events.values.randomElement(using: &scenario.random) else { continue }
-                        try store.write { try $0.removeRecord(e.id) }
+                        _ = try store.write { try $0.removeRecord(e.id) }
                         model.events[e.id] = nil
                         touched.insert(e.id)
                     }
