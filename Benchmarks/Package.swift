@@ -36,6 +36,8 @@ let package = Package(
             path: "Benchmarks/StoreVersusSQLite",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // One list scenario in a loop, for perf or callgrind.
+        .executableTarget(name: "ProfileScenario", dependencies: ["BenchSupport"]),
         .executableTarget(
             name: "WriteSideBenchmark",
             dependencies: [.product(name: "SyncEventStore", package: "SyncEventStore")]

@@ -63,7 +63,7 @@ public final class Dataset: @unchecked Sendable {  // immutable after load, but 
         organizationEvents = try peer.queue.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM event WHERE organizationId = ?", arguments: [org]) ?? 0
         }
-        try writeSizes()
+        if !sizesAreCurrent { try writeSizes() }
     }
 
     private static let registry = NSLock()

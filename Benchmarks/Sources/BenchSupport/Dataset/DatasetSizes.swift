@@ -2,6 +2,14 @@ import Foundation
 import SyncEventStore
 
 extension Dataset {
+    var sizesFile: URL { DatasetCache.directory.appendingPathComponent("sizes-\(label).md") }
+    var sizesHeading: String { "Bytes on disk, \(label) events (store \(DatasetCache.storeFingerprint), peer \(DatasetCache.peerFingerprint))" }
+
+    /// Whether the sizes file describes the cached files in use (each benchmark runs in its own process).
+    var sizesAreCurrent: Bool {
+        (try? String(contentsOf: sizesFile, encoding: .utf8))?.hasPrefix(sizesHeading) ?? false
+    }
+
     /// Bytes on disk of each engine's cached files, per event, written to `.cache/sizes-<label>.md` for
     /// the report: the LMDB file and each of its databases (`mdb_stat -a`, from Debian's lmdb-utils, when
     /// installed), and SQLite's table, indexes and FTS5 index (`dbstat`).
@@ -28,8 +36,8 @@ extension Dataset {
         lines.append("| SQLite | **table + indexes, no FTS5** | \(total - ftsBytes) | **\(perEvent(total - ftsBytes))** |")
         lines.append("| SQLite | **FTS5 trigram index** | \(ftsBytes) | **\(perEvent(ftsBytes))** |")
         lines.append("| SQLite | **all, FTS5 included** | \(total) | **\(perEvent(total))** |")
-        let text = "Bytes on disk, \(label) events\n\n" + lines.joined(separator: "\n") + "\n"
-        try text.write(to: DatasetCache.directory.appendingPathComponent("sizes-\(label).md"), atomically: true, encoding: .utf8)
+        let text = sizesHeading + "\n\n" + lines.joined(separator: "\n") + "\n"
+        try text.write(to: sizesFile, atomically: true, encoding: .utf8)
     }
 
     /// (name, bytes in use) of each database of the LMDB environment, from `mdb_stat -a`.
