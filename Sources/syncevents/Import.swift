@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import SyncEventStore
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load NDJSON events into a store (created when missing): all of them, or none.",
+        discussion: """
+            Every line is validated before anything is written. When a line is bad (or its id repeats an earlier line or an event already in the store), each bad line's number, field and rule are printed (up to 20), nothing is written, and the exit status is 1. Blank lines are skipped. Events are then written in transactions of --batch-size events. A progress bar is drawn on stderr when it is a terminal.
+
+            Example:
+              syncevents import --store /tmp/events events.ndjson
+              syncevents generate --events 100000 \\
+                | syncevents import --store /tmp/events -
+            """
+    )
+
+    @OptionGroup var store: StoreOption
+
+    @Argument(help: ArgumentHelp("The NDJSON file, or - for stdin.", valueName: "FILE|-"))
+    var file: String = "-"
+
+    @Option(help: "Events per write transaction.")
+    var batchSize: Int = 50_000
+
+    static let maximumReported = 20
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() throws {
+        let start = monotonicSeconds()
+        var events: [SyncEvent] = []
+        var lineOf: [Int] = []
+        var problems: [String] = []
+        var badLines = 0
+        var firstLine: [TypeID: Int] = [:]
+        let progress = ProgressBar("validating", total: 0)
+        func bad(_ line: Int, _ field: String, _ rule: String) {
+            badLines += 1
+            if problems.count < Import.maximumReported { problems.append("line \(line): field \(field): \(rule)") }
+        }
+        try forEachLine(of: file) { line, number in
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+            do {
+                let event = try SyncEvent(jsonLine: line)
+                if let earlier = firstLine.updateValue(number, forKey: event.id) {
+                    firstLine[event.id] = earlier
+                    bad(number, "id", "\(event.id) repeats the id of line \(earlier)")
+                } else if badLines == 0 {
+                    events.append(event)
+                    lineOf.append(number)
+                }
+            } catch let error as RecordValidationError {
+                bad(number, error.field, error.rule)
+            }
+            if progress.enabled && number % 4096 == 0 {
+                Output.writeAll(2, Array("\rvalidating: \(number) lines".utf8))
+            }
+        }
+        progress.finish()
+        if badLines == 0 {
+            // Ids already in the store are refused before anything is written, so the store stays as it was.
+            let store = try self.store.open()
+            defer { store.close() }
+            if try store.count > 0 {
+                for (i, e) in events.enumerated() where try store.event(id: e.id) != nil {
+                    bad(lineOf[i], "id", "an event with id \(e.id) is already in the store")
+                }
+            }
+            if badLines == 0 {
+                try write(events, lineOf: lineOf, to: store)
+                let seconds = monotonicSeconds() - start
+                let rate = seconds > 0 ? Int(Double(events.count) / seconds) : events.count
+                print("imported \(events.count) events in \(String(format: "%.2f", seconds)) s (\(rate) events/s)")
+                return
+            }
+        }
+        for p in problems { note(p) }
+        if badLines > problems.count { note("… and \(badLines - problems.count) more bad lines") }
+        note("Error: \(badLines) bad line\(badLines == 1 ? "" : "s") in \(file == "-" ? "stdin" : file); nothing was written. Fix them and import again.")
+        throw ExitCode(1)
+    }
+
+    private func write(_ events: [SyncEvent], lineOf: [Int], to store: SyncEventStore) throws {
+        var progress = ProgressBar("importing", total: events.count)
+        var written = 0
+        while written < events.count {
+            let end = min(events.count, written + batchSize)
+            do {
+                try store.record(contentsOf: events[written..<end])
+            } catch {
+                progress.finish()
+                throw Failure(
+                    "writing lines \(lineOf[written])–\(lineOf[end - 1]) failed: \(error). "
+                        + (written == 0
+                            ? "Nothing was written."
+                            : "The \(written) events before line \(lineOf[written]) are in the store; "
+                                + "import the rest with `tail -n +\(lineOf[written])` once the cause is fixed."))
+            }
+            written = end
+            progress.update(written)
+        }
+        progress.finish()
+    }
+}
