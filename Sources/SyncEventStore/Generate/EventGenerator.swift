@@ -72,6 +72,12 @@ public struct EventGenerator: Sequence, IteratorProtocol, Sendable {
     /// The targets of each instance (indexes into `targets`).
     let targetsOfInstance: [[Int]]
 
+    // Instance copies of the text pools: a static `let` costs a `swift_once` call on every access.
+    private let people = EventGenerator.people
+    private let errors = EventGenerator.errors
+    private let ignoreReasons = EventGenerator.ignoreReasons
+    private let paths = EventGenerator.paths
+
     private var random: SeededRandomSource
     private var produced = 0
     private var recentStarts: [Int64] = []
@@ -215,7 +221,7 @@ public struct EventGenerator: Sequence, IteratorProtocol, Sendable {
                 event.connectorTargetId = target.id
                 event.remoteId = target.remoteId
             }
-            let person = EventGenerator.people[uniform(EventGenerator.people.count)]
+            let person = people[uniform(people.count)]
             event.externalEventRef = "manual-resync:\(person):\(number)"
             if !whole, chance(50) { event.sourceRevisionRef = sha() }
         }
@@ -239,19 +245,19 @@ public struct EventGenerator: Sequence, IteratorProtocol, Sendable {
         case .failed:
             event.attemptCount = Int(between(1, 5))
             finish(&event, between(500, 900_000))
-            let error = EventGenerator.errors[uniform(EventGenerator.errors.count)]
+            let error = errors[uniform(errors.count)]
             event.summaryJson = [
                 "error": .string(error), "lastError": .string(error), "outcome": .string("failed"),
             ]
         case .ignored:
             finish(&event, between(5, 2_000))
-            event.summaryJson = chance(60) ? ["reason": .string(EventGenerator.ignoreReasons[uniform(3)])] : nil
+            event.summaryJson = chance(60) ? ["reason": .string(ignoreReasons[uniform(3)])] : nil
         case .queued:
             event.attemptCount = chance(60) ? 0 : Int(between(1, 4))
             if event.attemptCount > 0 {
                 let backoff: Int64 = Swift.min(900_000, Int64(30_000) << Int64(event.attemptCount - 1))
                 event.nextAttemptAt = Timestamp(millisecondsSince1970: started + backoff)
-                event.summaryJson = ["lastError": .string(EventGenerator.errors[uniform(EventGenerator.errors.count)])]
+                event.summaryJson = ["lastError": .string(errors[uniform(errors.count)])]
             }
         case .running:
             event.attemptCount = chance(80) ? 0 : Int(between(1, 2))
@@ -273,15 +279,17 @@ public struct EventGenerator: Sequence, IteratorProtocol, Sendable {
     private mutating func failures(_ n: Int) -> [JSONValue] {
         (0..<n).map { _ in
             .object([
-                "path": .string(EventGenerator.paths[uniform(EventGenerator.paths.count)]),
-                "error": .string(EventGenerator.errors[uniform(EventGenerator.errors.count)]),
+                "path": .string(paths[uniform(paths.count)]),
+                "error": .string(errors[uniform(errors.count)]),
             ])
         }
     }
 
     // MARK: - Text
 
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+    @inline(__always) private static func hexDigit(_ nibble: UInt64) -> UInt8 {
+        nibble < 10 ? UInt8(truncatingIfNeeded: nibble) &+ 48 : UInt8(truncatingIfNeeded: nibble) &+ 87
+    }
 
     /// A GitHub delivery id: a GUID such as `72d3162e-cc78-11e3-81ab-4c9367dc0958`.
     private mutating func deliveryID() -> String {
@@ -295,10 +303,10 @@ public struct EventGenerator: Sequence, IteratorProtocol, Sendable {
                     continue
                 }
                 if i < 16 {
-                    buf[position] = EventGenerator.hex[Int(a & 15)]
+                    buf[position] = EventGenerator.hexDigit(a & 15)
                     a >>= 4
                 } else {
-                    buf[position] = EventGenerator.hex[Int(b & 15)]
+                    buf[position] = EventGenerator.hexDigit(b & 15)
                     b >>= 4
                 }
                 i += 1
@@ -318,7 +326,7 @@ public struct EventGenerator: Sequence, IteratorProtocol, Sendable {
                 case 16..<32: nibble = words.1 & 15; words.1 >>= 4
                 default: nibble = words.2 & 15; words.2 >>= 4
                 }
-                buf[position] = EventGenerator.hex[Int(nibble)]
+                buf[position] = EventGenerator.hexDigit(nibble)
             }
             return 40
         }
