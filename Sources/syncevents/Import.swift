@@ -41,28 +41,34 @@ struct Import: ParsableCommand {
             badLines += 1
             if problems.count < Import.maximumReported { problems.append("line \(line): field \(field): \(rule)") }
         }
-        try forEachLine(of: file) { line, number in
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-            do {
-                let event = try SyncEvent(jsonLine: line)
-                if let earlier = firstLine.updateValue(number, forKey: event.id) {
-                    firstLine[event.id] = earlier
-                    bad(number, "id", "\(event.id) repeats the id of line \(earlier)")
-                } else if badLines == 0 {
-                    events.append(event)
-                    lineOf.append(number)
+        var linesRead = 0
+        try forEachLineChunk(of: file) { lines, firstNumber in
+            let parsed = Import.parse(lines)
+            for (i, result) in parsed.enumerated() {
+                let number = firstNumber + i
+                switch result {
+                case .blank: continue
+                case .bad(let error): bad(number, error.field, error.rule)
+                case .event(let event):
+                    if let earlier = firstLine.updateValue(number, forKey: event.id) {
+                        firstLine[event.id] = earlier
+                        bad(number, "id", "\(event.id) repeats the id of line \(earlier)")
+                    } else if badLines == 0 {
+                        events.append(event)
+                        lineOf.append(number)
+                    }
                 }
-            } catch let error as RecordValidationError {
-                bad(number, error.field, error.rule)
             }
-            if progress.enabled && number % 4096 == 0 {
-                Output.writeAll(2, Array("\rvalidating: \(number) lines".utf8))
-            }
+            linesRead += lines.count
+            if progress.enabled { Output.writeAll(2, Array("\rvalidating: \(linesRead) lines".utf8)) }
         }
         progress.finish()
         if badLines == 0 {
             // Ids already in the store are refused before anything is written, so the store stays as it was.
-            let store = try self.store.open()
+            // Start the map near its final size: a full map aborts the transaction, grows, and retries it.
+            var configuration = Configuration()
+            configuration.initialMapSize = max(64 << 20, events.count * 2048)
+            let store = try self.store.open(configuration: configuration)
             defer { store.close() }
             if try store.count > 0 {
                 for (i, e) in events.enumerated() where try store.event(id: e.id) != nil {
@@ -83,7 +89,45 @@ struct Import: ParsableCommand {
         throw ExitCode(1)
     }
 
+    enum Parsed {
+        case blank
+        case event(SyncEvent)
+        case bad(RecordValidationError)
+    }
+
+    /// Decodes and validates lines on every core; results in line order.
+    static func parse(_ lines: [ArraySlice<UInt8>]) -> [Parsed] {
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(1, lines.count / 256))
+        var results = [Parsed](repeating: .blank, count: lines.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            // Each worker writes only its own range of `buffer`.
+            nonisolated(unsafe) let out = buffer
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let range = (lines.count * w / workers)..<(lines.count * (w + 1) / workers)
+                for i in range {
+                    let line = lines[i]
+                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                    do {
+                        out[i] = .event(try SyncEvent(jsonLine: Array(line)))
+                    } catch let error as RecordValidationError {
+                        out[i] = .bad(error)
+                    } catch {
+                        out[i] = .bad(RecordValidationError(field: "json", rule: "\(error)"))
+                    }
+                }
+            }
+        }
+        return results
+    }
+
     private func write(_ events: [SyncEvent], lineOf: [Int], to store: SyncEventStore) throws {
+        // Newest first: index keys order by descending startedAt and ids grow with time, so each batch
+        // then touches a few neighbouring pages of every index instead of pages all over the tree.
+        let order = events.indices.sorted {
+            (events[$0].startedAt, events[$0].id) > (events[$1].startedAt, events[$1].id)
+        }
+        let events = order.map { events[$0] }
+        let lineOf = order.map { lineOf[$0] }
         var progress = ProgressBar("importing", total: events.count)
         var written = 0
         while written < events.count {
@@ -92,12 +136,13 @@ struct Import: ParsableCommand {
                 try store.record(contentsOf: events[written..<end])
             } catch {
                 progress.finish()
+                let lines = lineOf[written..<end]
                 throw Failure(
-                    "writing lines \(lineOf[written])–\(lineOf[end - 1]) failed: \(error). "
+                    "writing a batch of \(end - written) events (lines \(lines.min()!)…\(lines.max()!) of the input) failed: \(error). "
                         + (written == 0
                             ? "Nothing was written."
-                            : "The \(written) events before line \(lineOf[written]) are in the store; "
-                                + "import the rest with `tail -n +\(lineOf[written])` once the cause is fixed."))
+                            : "\(written) events were written before it (the newest ones, by startedAt); "
+                                + "export the store to see which, or import the whole input into a new store."))
             }
             written = end
             progress.update(written)

@@ -185,9 +185,9 @@ struct ProgressBar {
     }
 }
 
-/// Reads a file (or stdin for `-`) in chunks and calls `body` with each line (without its newline)
-/// and its 1-based number.
-func forEachLine(of file: String, _ body: (ArraySlice<UInt8>, Int) throws -> Void) throws {
+/// Reads a file (or stdin for `-`) in chunks of about 4 MiB and calls `body` with each chunk's
+/// complete lines (without their newlines) and the 1-based number of the first of them.
+func forEachLineChunk(of file: String, _ body: ([ArraySlice<UInt8>], Int) throws -> Void) throws {
     let fd: Int32
     if file == "-" {
         fd = 0
@@ -199,8 +199,8 @@ func forEachLine(of file: String, _ body: (ArraySlice<UInt8>, Int) throws -> Voi
     }
     defer { if fd != 0 { close(fd) } }
     var pending: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    var lineNumber = 0
+    var chunk = [UInt8](repeating: 0, count: 4 << 20)
+    var nextNumber = 1
     while true {
         let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress!, $0.count) }
         if n < 0 {
@@ -209,16 +209,18 @@ func forEachLine(of file: String, _ body: (ArraySlice<UInt8>, Int) throws -> Voi
         }
         if n == 0 { break }
         pending.append(contentsOf: chunk[0..<n])
-        var start = 0
-        while let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            lineNumber += 1
-            try body(pending[start..<nl], lineNumber)
-            start = nl + 1
-        }
-        pending.removeFirst(start)
+        guard let lastNewline = pending.lastIndex(of: UInt8(ascii: "\n")) else { continue }
+        let lines = pending[..<lastNewline].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        try body(lines, nextNumber)
+        nextNumber += lines.count
+        pending.removeFirst(lastNewline + 1)
     }
-    if !pending.isEmpty {
-        lineNumber += 1
-        try body(pending[...], lineNumber)
+    if !pending.isEmpty { try body([pending[...]], nextNumber) }
+}
+
+/// Calls `body` with each line of a file (or stdin for `-`) and its 1-based number.
+func forEachLine(of file: String, _ body: (ArraySlice<UInt8>, Int) throws -> Void) throws {
+    try forEachLineChunk(of: file) { lines, first in
+        for (i, line) in lines.enumerated() { try body(line, first + i) }
     }
 }
