@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "SyncEventStore", targets: ["SyncEventStore"]),
         .executable(name: "syncevents", targets: ["syncevents"]),
+        .executable(name: "claim-worker", targets: ["claim-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -31,6 +32,10 @@ let package = Package(
                 "SyncEventStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .executableTarget(
+            name: "claim-worker",
+            dependencies: ["SyncEventStore"]
         ),
         .testTarget(
             name: "SyncEventStoreTests",

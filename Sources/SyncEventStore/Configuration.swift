@@ -21,6 +21,10 @@ public struct Configuration: Sendable {
     /// The rules records must keep.
     public var limits = RecordLimits()
 
+    /// Most `q` candidates taken from the search index before a page walk checks records instead
+    /// (internal: tests lower it to exercise both paths).
+    var searchCandidateLimit = 4096
+
     /// The default configuration.
     public init() {}
 }

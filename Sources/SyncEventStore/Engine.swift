@@ -4,14 +4,17 @@ final class Engine<S: KeyValueStorage>: Sendable {
     let limits: RecordLimits
     /// The per-store secret that authenticates page cursors.
     let secret: [UInt8]
+    /// Most `q` candidates taken from the search index before a walk checks records instead.
+    let searchCandidateLimit: Int
 
     static var formatKey: [UInt8] { Array("format".utf8) }
     static var secretKey: [UInt8] { Array("cursorSecret".utf8) }
     static var currentFormat: [UInt8] { [1] }
 
-    init(storage: S, limits: RecordLimits) throws {
+    init(storage: S, limits: RecordLimits, searchCandidateLimit: Int = 4096) throws {
         self.storage = storage
         self.limits = limits
+        self.searchCandidateLimit = searchCandidateLimit
         self.secret = try storage.write { txn in
             if let format = try txn.get(.meta, Engine.formatKey) {
                 guard format == Engine.currentFormat else {

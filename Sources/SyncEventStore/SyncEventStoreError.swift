@@ -20,6 +20,8 @@ public enum SyncEventStoreError: Error, Sendable, Equatable, CustomStringConvert
     case closed
     /// A request or argument was invalid; the message says which and why.
     case invalidArgument(String)
+    /// A list request was invalid: the body of the endpoint's 400 answer.
+    case invalidRequest(InvalidRequestError)
 
     /// A message a user can act on.
     public var description: String {
@@ -36,6 +38,7 @@ public enum SyncEventStoreError: Error, Sendable, Equatable, CustomStringConvert
         case .alreadyOpen(let p): return "\(p) is already open in this process; reuse the open store"
         case .closed: return "the store is closed"
         case .invalidArgument(let m): return m
+        case .invalidRequest(let e): return "invalid request: \(e.message)"
         }
     }
 
@@ -43,6 +46,7 @@ public enum SyncEventStoreError: Error, Sendable, Equatable, CustomStringConvert
         switch error {
         case let e as SyncEventStoreError: self = e
         case let e as RecordValidationError: self = .invalidRecord(e)
+        case let e as InvalidRequestError: self = .invalidRequest(e)
         case let e as StorageError:
             switch e {
             case .mapFull: self = .storageFull(limitBytes: -1)

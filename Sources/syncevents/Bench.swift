@@ -44,10 +44,10 @@ struct Bench: ParsableCommand {
         defer { store.close() }
         var timings = [Double](repeating: 0, count: repetitions)
         for request in requests {
-            var response = store.listResponse(query: URLQueryDecoding.decode(request.query), as: request.viewer)
+            var response = try store.listResponse(query: URLQueryDecoding.decode(request.query), as: request.viewer)
             for i in 0..<repetitions {
                 let start = monotonicSeconds()
-                response = store.listResponse(query: URLQueryDecoding.decode(request.query), as: request.viewer)
+                response = try store.listResponse(query: URLQueryDecoding.decode(request.query), as: request.viewer)
                 timings[i] = (monotonicSeconds() - start) * 1e6
             }
             timings.sort()

@@ -20,34 +20,24 @@ struct Get: ParsableCommand {
     @Argument(help: ArgumentHelp("The event id.", valueName: "ID"))
     var id: String
 
-    // PROVISIONAL until the write side's `store.event(id:as:)` and its body constants land on main.
-    static let notFoundBody = Array(#"{"error":"not_found"}"#.utf8)
-    static let forbiddenBody = Array(#"{"error":"forbidden"}"#.utf8)
-
     func run() throws {
         let who = try viewer.resolve()
         let store = try store.openExisting()
         defer { store.close() }
-        guard let id = TypeID.parse(id, prefix: .event), let event = try store.event(id: id) else {
-            writeBody(Get.notFoundBody)
+        // A text that is not an event id names no event: the same 404 as an unknown id.
+        guard let id = TypeID.parse(id, prefix: .event) else {
+            writeBody(EventLookup.notFoundBody)
             throw ExitCode(3)
         }
-        switch who {
-        case .admin(let org):
-            guard event.organizationId == org else {
-                writeBody(Get.notFoundBody)
-                throw ExitCode(3)
-            }
-        case .member(let org, let visible):
-            guard event.organizationId == org else {
-                writeBody(Get.notFoundBody)
-                throw ExitCode(3)
-            }
-            guard visible.contains(event.connectorInstanceId) else {
-                writeBody(Get.forbiddenBody)
-                throw ExitCode(3)
-            }
+        switch try store.event(id: id, as: who) {
+        case .found(let event):
+            writeBody(event.jsonBytes)
+        case .notFound:
+            writeBody(EventLookup.notFoundBody)
+            throw ExitCode(3)
+        case .forbidden:
+            writeBody(EventLookup.forbiddenBody)
+            throw ExitCode(3)
         }
-        writeBody(event.jsonBytes)
     }
 }

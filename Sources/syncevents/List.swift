@@ -48,7 +48,7 @@ struct List: ParsableCommand {
         let who = try viewer.resolve()
         let store = try store.openExisting()
         defer { store.close() }
-        let response = store.listResponse(query: items, as: who)
+        let response = try store.listResponse(query: items, as: who)
         writeBody(response.body)
         switch response.status {
         case 200: return

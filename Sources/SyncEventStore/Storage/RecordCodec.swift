@@ -4,7 +4,7 @@
 /// ```
 /// u8 version | id 16 | organization 16 | instance 16 | u8 flags | u8 flags2 | [target 16]
 /// u8 connectorType | u8 eventType | u8 status | i64 startedAt | [i64 completedAt] | [i64 nextAttemptAt]
-/// [i64 leaseExpiresAt] | u32 attemptCount | [u16 n, remoteId] | [u16 n, externalEventRef]
+/// [i64 leaseExpiresAt] | [u32 searchSeq] | u32 attemptCount | [u16 n, remoteId] | [u16 n, externalEventRef]
 /// [u16 n, sourceRevisionRef] | [u16 n, search text] | [u32 n, summary JSON]
 /// ```
 /// The search text (JavaScript-lowercased `externalEventRef + "\n" + sourceRevisionRef`) is stored only
@@ -27,10 +27,11 @@ enum RecordCodec {
     struct Flags2: OptionSet {
         let rawValue: UInt8
         static let leaseExpiresAt = Flags2(rawValue: 1 << 0)
+        static let searchSeq = Flags2(rawValue: 1 << 1)
     }
 
     /// Encodes `event`; `searchText` is the lowercased search text when it differs from the raw one.
-    static func encode(_ event: SyncEvent, leaseExpiresAt: Timestamp? = nil) -> [UInt8] {
+    static func encode(_ event: SyncEvent, leaseExpiresAt: Timestamp? = nil, searchSeq: UInt32? = nil) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(160)
         out.append(version)
@@ -49,6 +50,7 @@ enum RecordCodec {
         if search != nil { flags.insert(.searchText) }
         var flags2: Flags2 = []
         if leaseExpiresAt != nil { flags2.insert(.leaseExpiresAt) }
+        if searchSeq != nil { flags2.insert(.searchSeq) }
         out.append(flags.rawValue)
         out.append(flags2.rawValue)
         event.connectorTargetId?.appendBytes(to: &out)
@@ -60,6 +62,7 @@ enum RecordCodec {
         if let t = event.completedAt { i64(t.millisecondsSince1970) }
         if let t = event.nextAttemptAt { i64(t.millisecondsSince1970) }
         if let t = leaseExpiresAt { i64(t.millisecondsSince1970) }
+        if let seq = searchSeq { withUnsafeBytes(of: seq.littleEndian) { out.append(contentsOf: $0) } }
         withUnsafeBytes(of: UInt32(clamping: event.attemptCount).littleEndian) { out.append(contentsOf: $0) }
         func str(_ s: String?) {
             guard let s else { return }
@@ -124,6 +127,7 @@ struct RecordView {
         if flags.contains(.completedAt) { o += 8 }
         if flags.contains(.nextAttemptAt) { o += 8 }
         if flags2.contains(.leaseExpiresAt) { o += 8 }
+        if flags2.contains(.searchSeq) { o += 4 }
         o += 4
         offsets = (0, 0, 0, 0, 0, 0)
         func skip(_ present: Bool) throws -> Int {
@@ -181,6 +185,11 @@ struct RecordView {
         if flags.contains(.completedAt) { o += 8 }
         if flags.contains(.nextAttemptAt) { o += 8 }
         return Timestamp(millisecondsSince1970: i64(o))
+    }
+    /// The record's number in the search index, stable for its lifetime.
+    var searchSeq: UInt32? {
+        guard flags2.contains(.searchSeq) else { return nil }
+        return UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offsets.remote - 8, as: UInt32.self))
     }
     var attemptCount: Int {
         Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offsets.remote - 4, as: UInt32.self)))

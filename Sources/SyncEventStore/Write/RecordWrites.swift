@@ -7,7 +7,9 @@ extension StorageWriteTransaction {
     func storeRecord(_ event: SyncEvent, leaseExpiresAt: Timestamp? = nil) throws -> [UInt8]? {
         let key = event.id.bytes
         let old = try get(.events, key)
-        let new = RecordCodec.encode(event, leaseExpiresAt: leaseExpiresAt)
+        // The search seq is kept for the record's lifetime; a new record takes the next one.
+        let seq = try old.flatMap { try $0.withUnsafeBytes { try RecordView($0).searchSeq } } ?? SearchIndex.nextSeq(self)
+        let new = RecordCodec.encode(event, leaseExpiresAt: leaseExpiresAt, searchSeq: seq)
         try new.withUnsafeBytes { n in
             let newView = try RecordView(n)
             let newKeys = IndexKey.keys(for: newView)

@@ -30,7 +30,7 @@ struct MaintenanceTests {
         let dir = TemporaryDirectory()
         let store = try makeStore(backend, dir)
         defer { store.close() }
-        let generator = EventGenerator(.init(events: 3_000, organizations: 3, instances: 6, targets: 20, seed: 2))
+        let generator = EventGenerator(.init(events: 1_000, organizations: 3, instances: 6, targets: 20, seed: 2))
         let org = generator.organizations[1]
         let events = Array(generator)
         try store.record(contentsOf: events)
@@ -46,50 +46,22 @@ struct MaintenanceTests {
         #expect(firstTen == 10)
 
         let stats = try store.statistics()
-        #expect(stats.events == 3_000)
-        #expect(stats.byStatus.values.reduce(0, +) == 3_000)
+        #expect(stats.events == 1_000)
+        #expect(stats.byStatus.values.reduce(0, +) == 1_000)
         #expect(stats.byStatus[.failed] == events.filter { $0.status == .failed }.count)
         #expect(stats.byEventType[.push] == events.filter { $0.eventType == .push }.count)
         #expect(stats.organizations.map(\.id) == generator.organizations.sorted())
         #expect(stats.organizations.first { $0.id == org }?.events == ofOrg.count)
-        #expect(stats.indexes.first { $0.name == "organization" }?.entries == 3_000)
+        #expect(stats.indexes.first { $0.name == "organization" }?.entries == 1_000)
         #expect(stats.indexes.map(\.entries).reduce(0, +) == stats.tables.first { $0.name == "indexes" }?.entries)
         #expect(stats.sizeInBytes > 0)
 
-        #expect(try store.verify() == [])
+        #expect(try store.verifyIndexes() == [])
         try store.backup(to: dir.sub("backup"))
         let copy = try SyncEventStore.open(at: dir.sub("backup"))
         defer { copy.close() }
-        #expect(try copy.count == 3_000)
-        #expect(try copy.verify() == [])
+        #expect(try copy.count == 1_000)
+        #expect(try copy.verifyIndexes() == [])
         #expect(throws: SyncEventStoreError.self) { try store.backup(to: dir.sub("backup")) }
-    }
-
-    @Test(arguments: Backend.allCases)
-    func verifyReportsMissingAndStrayEntries(backend: Backend) throws {
-        let dir = TemporaryDirectory()
-        let store = try makeStore(backend, dir)
-        defer { store.close() }
-        let events = Array(EventGenerator(events: 50, seed: 3))
-        try store.record(contentsOf: events)
-        // Damage the indexes behind the store's back: drop one entry, add a stray one.
-        func damage<S: KeyValueStorage>(_ engine: Engine<S>) throws {
-            try engine.storage.write { txn in
-                var cursor = try txn.makeCursor(.indexes)
-                _ = try cursor.first()
-                let victim = try cursor.key
-                try txn.delete(.indexes, victim)
-                var stray = victim
-                stray[stray.count - 1] ^= 0xFF
-                try txn.put(.indexes, stray, [])
-            }
-        }
-        switch store.backend {
-        case .lmdb(let e): try damage(e)
-        case .memory(let e): try damage(e)
-        }
-        let problems = try store.verify()
-        #expect(problems.contains { $0.contains("missing organization index entry") })
-        #expect(problems.contains { $0.contains("does not exist") || $0.contains("does not match") })
     }
 }

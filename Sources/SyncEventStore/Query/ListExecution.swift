@@ -1,0 +1,215 @@
+/// Plans and runs one page of the list endpoint inside a read transaction.
+///
+/// The plan picks index streams so that the walk touches only entries that can match:
+/// - the instance dimension: the one instance asked for, or the union of a member's instances
+///   (each through `instance ‖ status` when a status is asked for, else `instance`);
+/// - else `status`, when asked for; then `target` and `eventType` when asked for;
+/// - the organization stream only when nothing else applies.
+/// The streams are intersected by leapfrogging, each candidate is checked against the record itself
+/// (filters, visibility, `q`), and the walk stops after `limit + 1` matches.
+struct ListExecution<Txn: StorageReadTransaction> {
+    let txn: Txn
+    let request: ListRequest
+    let viewer: Viewer
+    let secret: [UInt8]
+
+    /// Why a request has no valid page.
+    enum Refusal: Error { case cursor(PageCursor.Failure) }
+
+    /// The result: how many events were emitted and the next cursor.
+    struct Outcome {
+        var count: Int
+        var nextCursor: String?
+    }
+
+    private var organizationBytes: [UInt8] { viewer.organization.bytes }
+
+    /// The instances the walk is limited to: `nil` for every instance of the organization.
+    private var instanceScope: [TypeID]? {
+        switch (viewer, request.connectorInstanceId) {
+        case (.admin, nil): return nil
+        case (.admin, let i?): return [i]
+        case (.member(_, let visible), nil): return visible.sorted()
+        case (.member(_, let visible), let i?): return visible.contains(i) ? [i] : []
+        }
+    }
+
+    /// Whether a stored record passes every filter, the visibility rules and `q`.
+    func matches(_ r: RecordView, needle: LowercasedNeedle?) -> Bool {
+        guard r.organizationBytes.elementsEqual(organizationBytes) else { return false }
+        let instance = r.connectorInstanceId
+        guard viewer.canSee(instance: instance) else { return false }
+        if let i = request.connectorInstanceId, i != instance { return false }
+        if let t = request.connectorTargetId, r.connectorTargetId != t { return false }
+        if let e = request.eventType, r.eventTypeCode != e.code { return false }
+        if let s = request.status, r.statusCode != s.code { return false }
+        if let needle, !r.withSearchText({ needle.isContained(in: $0) }) { return false }
+        return true
+    }
+
+    /// Where the page starts: the first order key after the cursor's position.
+    func start(binding: [UInt8], needle: LowercasedNeedle?) throws -> OrderKey? {
+        guard let text = request.cursor else { return .minimum }
+        let position: ListPosition
+        if text.hasPrefix("cse_") {
+            // The reference's cursor: the id of the last event seen, if it is one this query could return.
+            guard let id = TypeID.parse(text, prefix: .event),
+                let found = try txn.withValue(.events, id.bytes, { bytes -> ListPosition? in
+                    let r = try RecordView(bytes)
+                    return matches(r, needle: needle) ? ListPosition(startedAt: r.startedAt.millisecondsSince1970, id: id) : nil
+                }), let found
+            else { throw Refusal.cursor(.unknownEvent) }
+            position = found
+        } else {
+            do { position = try PageCursor.decode(text, binding: binding, secret: secret) } catch {
+                throw Refusal.cursor(error)
+            }
+        }
+        return position.orderKey.successor
+    }
+
+    /// Most candidates the `q` index may hand over before the walk checks records instead.
+    var searchCandidateLimit = 4096
+
+    func streams(needle: LowercasedNeedle?) throws -> [OrderStream<Txn.Cursor>]? {
+        let org = organizationBytes
+        var streams: [OrderStream<Txn.Cursor>] = []
+        if let needle, !needle.isEmpty,
+            let keys = try SearchIndex.candidates(txn, org: org, needle: needle.bytes, maximum: searchCandidateLimit)
+        {
+            if keys.isEmpty { return nil }
+            streams.append(.keys(keys, 0))
+        }
+        func range(_ prefix: [UInt8]) throws -> RangeStream<Txn.Cursor> {
+            RangeStream(cursor: try txn.makeCursor(.indexes), prefix: prefix)
+        }
+        if let scope = instanceScope {
+            if scope.isEmpty { return nil }
+            let parts = try scope.map { instance in
+                try range(
+                    request.status.map { IndexKey.prefix(.instanceStatus, org, instance.bytes, [$0.code]) }
+                        ?? IndexKey.prefix(.instance, org, instance.bytes))
+            }
+            streams.append(parts.count == 1 ? .range(parts[0]) : .union(parts))
+        } else if let s = request.status {
+            streams.append(.range(try range(IndexKey.prefix(.status, org, [s.code]))))
+        }
+        if let t = request.connectorTargetId { streams.append(.range(try range(IndexKey.prefix(.target, org, t.bytes)))) }
+        if let e = request.eventType { streams.append(.range(try range(IndexKey.prefix(.eventType, org, [e.code])))) }
+        if streams.isEmpty { streams.append(.range(try range(IndexKey.prefix(.organization, org)))) }
+        return streams
+    }
+
+    /// Walks the page, calling `emit` for each of up to `limit` matching records in order.
+    func run(_ emit: (RecordView) throws -> Void) throws -> Outcome {
+        let binding = PageCursor.binding(request, viewer)
+        let needle = request.q.map(LowercasedNeedle.init)
+        guard let first = try start(binding: binding, needle: needle) else { return Outcome(count: 0, nextCursor: nil) }
+        guard let streams = try streams(needle: needle) else { return Outcome(count: 0, nextCursor: nil) }
+        var walk = Intersection(streams: streams)
+        var position: OrderKey? = first
+        var count = 0
+        var last: OrderKey?
+        while let p = position, let key = try walk.seek(p) {
+            let matched = try txn.withValue(.events, key.idBytes) { bytes -> Bool in
+                let r = try RecordView(bytes)
+                guard matches(r, needle: needle) else { return false }
+                if count < request.limit { try emit(r) }
+                return true
+            } ?? false
+            if matched {
+                if count == request.limit {
+                    let cursor = PageCursor.encode(
+                        ListPosition(startedAt: last!.startedAt, id: last!.id), binding: binding, secret: secret)
+                    return Outcome(count: count, nextCursor: cursor)
+                }
+                count += 1
+                last = key
+            }
+            position = key.successor
+        }
+        return Outcome(count: count, nextCursor: nil)
+    }
+}
+
+extension Engine {
+    /// One page as the endpoint's 200 body, or the 400 body when the cursor is refused.
+    func listResponse(_ request: ListRequest, as viewer: Viewer) throws -> ListResponse {
+        try storage.read { txn in
+            var body: [UInt8] = Array(#"{"items":["#.utf8)
+            body.reserveCapacity(request.limit * 640 + 128)
+            var execution = ListExecution(txn: txn, request: request, viewer: viewer, secret: secret)
+            execution.searchCandidateLimit = searchCandidateLimit
+            let outcome: ListExecution<S.ReadTxn>.Outcome
+            do {
+                outcome = try execution.run { r in
+                    if body.count > 10 { body.append(UInt8(ascii: ",")) }
+                    r.writeJSON(to: &body)
+                }
+            } catch ListExecution<S.ReadTxn>.Refusal.cursor(let failure) {
+                let error = InvalidRequestError(details: [PageCursor.issue(failure)])
+                return ListResponse(status: 400, body: error.jsonBody(), itemCount: 0)
+            }
+            body.append(contentsOf: #"],"nextCursor":"#.utf8)
+            if let c = outcome.nextCursor {
+                JSONWriter.writeString(c, to: &body)
+            } else {
+                body.append(contentsOf: "null".utf8)
+            }
+            body.append(UInt8(ascii: "}"))
+            return ListResponse(status: 200, body: body, itemCount: outcome.count)
+        }
+    }
+
+    /// One page as events.
+    func list(_ request: ListRequest, as viewer: Viewer) throws -> Page {
+        try storage.read { txn in
+            var events: [SyncEvent] = []
+            var execution = ListExecution(txn: txn, request: request, viewer: viewer, secret: secret)
+            execution.searchCandidateLimit = searchCandidateLimit
+            do {
+                let outcome = try execution.run { r in events.append(try RecordCodec.decode(r.bytes)) }
+                return Page(events: events, nextCursor: outcome.nextCursor)
+            } catch ListExecution<S.ReadTxn>.Refusal.cursor(let failure) {
+                throw SyncEventStoreError.invalidRequest(InvalidRequestError(details: [PageCursor.issue(failure)]))
+            }
+        }
+    }
+}
+
+extension SyncEventStore {
+    /// Answers `GET /v1/connector-sync-events` from raw query items (names may repeat; unknown names are
+    /// ignored): status 200 with the page body, or 400 with the invalid-request body of the spec.
+    ///
+    /// ```swift
+    /// let response = try store.listResponse(
+    ///     query: [QueryItem(name: "status", value: "failed"), QueryItem(name: "limit", value: "20")],
+    ///     as: .admin(organization: org))
+    /// // response.status == 200, response.body is the exact JSON to send
+    /// ```
+    public func listResponse(query: [QueryItem], as viewer: Viewer) throws(SyncEventStoreError) -> ListResponse {
+        switch ListRequest.parse(query) {
+        case .failure(let error):
+            return ListResponse(status: 400, body: error.jsonBody(), itemCount: 0)
+        case .success(let request):
+            return try mapErrors {
+                switch backend {
+                case .lmdb(let e): return try e.listResponse(request, as: viewer)
+                case .memory(let e): return try e.listResponse(request, as: viewer)
+                }
+            }
+        }
+    }
+
+    /// One page of events for a typed request.
+    /// - Throws: ``SyncEventStoreError/invalidRequest(_:)`` for a refused cursor or out-of-range values.
+    public func list(_ request: ListRequest, as viewer: Viewer) throws(SyncEventStoreError) -> Page {
+        let request = try mapErrors { try request.validated() }
+        return try mapErrors {
+            switch backend {
+            case .lmdb(let e): return try e.list(request, as: viewer)
+            case .memory(let e): return try e.list(request, as: viewer)
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One list index range (`prefix ‖ orderKey`), walked in order.
+struct RangeStream<C: StorageCursor> {
+    private var cursor: C
+    let prefix: [UInt8]
+    private(set) var current: OrderKey?
+    private var started = false
+
+    init(cursor: C, prefix: [UInt8]) {
+        self.cursor = cursor
+        self.prefix = prefix
+    }
+
+    /// The first key `>= target`, or `nil` when the range has none.
+    mutating func seek(_ target: OrderKey) throws -> OrderKey? {
+        if started {
+            guard let c = current else { return nil }
+            if c >= target { return c }
+            // Usually the wanted key is the next one: one step is cheaper than a seek from the root.
+            if try cursor.next() {
+                try load()
+                guard let n = current else { return nil }
+                if n >= target { return n }
+            } else {
+                current = nil
+                return nil
+            }
+        }
+        started = true
+        var key = prefix
+        key.reserveCapacity(prefix.count + 24)
+        target.append(to: &key)
+        if try cursor.seek(atOrAfter: key) { try load() } else { current = nil }
+        return current
+    }
+
+    private mutating func load() throws {
+        let p = prefix
+        current = try cursor.withCurrent { k, _ -> OrderKey? in
+            guard k.count == p.count + 24 else { return nil }
+            let same = p.withUnsafeBytes { pb in memcmp(pb.baseAddress!, k.baseAddress!, p.count) == 0 }
+            return same ? OrderKey(k, offset: p.count) : nil
+        }
+    }
+}
+
+/// A source of order keys: one range, or the union of several (a member's instances).
+enum OrderStream<C: StorageCursor> {
+    case range(RangeStream<C>)
+    case union([RangeStream<C>])
+    /// Keys known in advance (the `q` index's candidates), sorted, with the index of the next one.
+    case keys([OrderKey], Int)
+
+    /// The first key `>= target` in the stream, or `nil`.
+    mutating func seek(_ target: OrderKey) throws -> OrderKey? {
+        switch self {
+        case .range(var r):
+            let k = try r.seek(target)
+            self = .range(r)
+            return k
+        case .union(var parts):
+            var best: OrderKey?
+            for i in parts.indices {
+                if let k = try parts[i].seek(target), best.map({ k < $0 }) ?? true { best = k }
+            }
+            self = .union(parts)
+            return best
+        case .keys(let keys, var i):
+            // Gallop forward from the current index.
+            if i < keys.count, keys[i] < target {
+                var step = 1
+                var lo = i
+                while lo + step < keys.count, keys[lo + step] < target {
+                    lo += step
+                    step *= 2
+                }
+                var hi = min(keys.count, lo + step)
+                lo += 1
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if keys[mid] < target { lo = mid + 1 } else { hi = mid }
+                }
+                i = lo
+            }
+            self = .keys(keys, i)
+            return i < keys.count ? keys[i] : nil
+        }
+    }
+}
+
+/// Leapfrog intersection of sorted streams: yields the keys present in all of them.
+struct Intersection<C: StorageCursor> {
+    var streams: [OrderStream<C>]
+
+    /// The first key `>= target` present in every stream, or `nil`.
+    mutating func seek(_ start: OrderKey) throws -> OrderKey? {
+        guard !streams.isEmpty else { return nil }
+        var target = start
+        var agreed = 0
+        var i = 0
+        while true {
+            guard let k = try streams[i].seek(target) else { return nil }
+            if k == target {
+                agreed += 1
+            } else {
+                target = k
+                agreed = 1
+            }
+            if agreed == streams.count { return target }
+            i = (i + 1) % streams.count
+        }
+    }
+}

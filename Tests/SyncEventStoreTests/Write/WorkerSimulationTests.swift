@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+@testable import SyncEventStore
+
+/// A worker's life on a random schedule, checked step by step against ``ReferenceModel``.
+@Suite("Worker simulation")
+struct WorkerSimulationTests {
+    @Test(arguments: Backend.allCases, [UInt64(1), 2, 3])
+    func storeEqualsTheReferenceModelAfterEveryStep(backend: Backend, seed: UInt64) throws {
+        let dir = TemporaryDirectory()
+        var configuration = Configuration()
+        configuration.durability = .relaxed
+        let store = try makeStore(backend, dir, configuration: configuration)
+        defer { store.close() }
+        var f = Fixtures(seed: seed)
+        var rng = SeededRandomSource(seed: seed &* 7919)
+        func pick(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+
+        let orgs = [f.id(.organization), f.id(.organization)]
+        // Three instances, each with two targets; instance i belongs to orgs[i % 2].
+        var instances: [(org: TypeID, instance: TypeID, targets: [TypeID])] = (0..<3).map { i in
+            (orgs[i % 2], f.id(.connectorInstance), [f.id(.connectorTarget), f.id(.connectorTarget)])
+        }
+        let shas = ["a1b2c3", "d4e5f6", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab", "ffff"]
+        let policy = RetryPolicy(maximumAttempts: 3, baseDelay: .seconds(20), maximumDelay: .seconds(120))
+        let leaseMs: Int64 = 5 * 60_000
+        var model = ReferenceModel()
+        var now: Int64 = 1_767_000_000_000
+        var counts: [String: Int] = [:]
+
+        func check(_ step: Int, _ what: String) throws {
+            counts[what, default: 0] += 1
+            let stored = try store.allRecords()
+            let expected = model.sorted
+            #expect(stored == expected, "step \(step) \(what): the store differs from the model")
+            let problems = try store.verifyIndexes()
+            #expect(problems.isEmpty, "step \(step) \(what): \(problems)")
+            if stored != expected || !problems.isEmpty { throw CancellationError() }
+            let probe = instances[pick(instances.count)]
+            for t in probe.targets {
+                #expect(try store.latestCompletedEvent(target: t) == model.latestCompleted(target: t))
+                #expect(try store.hasActiveEvent(target: t) == model.hasActive(target: t))
+            }
+        }
+        func anyRunning() -> TypeID? {
+            let running = model.records.filter { $0.event.status == .running }
+            return running.isEmpty ? nil : running[pick(running.count)].event.id
+        }
+
+        for step in 0..<400 {
+            now += Int64(pick(90_000))
+            let t = ms(now)
+            let roll = pick(100)
+            switch roll {
+            case 0..<22:  // a push webhook
+                let inst = instances[pick(instances.count)]
+                let target = inst.targets[pick(2)]
+                let sha = shas[pick(shas.count)]
+                let id = f.id(.event)
+                let delivery = "delivery-\(pick(1000))"
+                let got = try store.enqueuePush(
+                    target: target, sha: sha, organization: inst.org, instance: inst.instance, remoteId: "acme/repo",
+                    deliveryId: delivery, summary: ["headSha": .string(sha)], id: id, now: t)
+                let candidate = SyncEvent(
+                    id: id, organizationId: inst.org, connectorInstanceId: inst.instance, connectorTargetId: target,
+                    remoteId: "acme/repo", eventType: .push, externalEventRef: delivery, sourceRevisionRef: sha,
+                    status: .queued, summaryJson: ["headSha": .string(sha)], startedAt: t)
+                #expect(got == model.enqueuePush(candidate))
+                try check(step, got.wasEnqueued ? "webhook" : "webhook duplicate")
+            case 22..<27:  // a manual resync without a target
+                let inst = instances[pick(instances.count)]
+                let e = queuedEvent(&f, org: inst.org, instance: inst.instance, at: now)
+                try store.record(e)
+                model.record(e)
+                try check(step, "manual resync")
+            case 27..<45:  // a worker claims
+                let limit = 1 + pick(3)
+                let got = try store.claimDue(now: t, limit: limit, lease: .milliseconds(leaseMs))
+                #expect(got == model.claimDue(now: t, limit: limit, leaseMs: leaseMs))
+                try check(step, "claim")
+            case 45..<60:  // success
+                guard let id = anyRunning() else { continue }
+                let outcome = FinishStatus.allCases[pick(3)]
+                let summary: JSONObject = ["createdCount": .number(.integer(Int64(pick(10)))), "outcome": .string(outcome.rawValue)]
+                let got = try store.finish(id: id, as: outcome, summary: summary, now: t)
+                #expect(got == model.finish(id, outcome, summary, now: t))
+                try check(step, "success")
+            case 60..<72:  // transient or permanent failure
+                guard let id = anyRunning() else { continue }
+                let transient = pick(4) != 0
+                let error = "HTTP \(500 + pick(4))"
+                var modelRandom = rng
+                let unit = modelRandom.nextUnit()
+                let got = try store.fail(id: id, error: error, transient: transient, now: t, policy: policy, random: &rng)
+                guard case .string(let message) = got.event.summaryJson?["lastError"] else {
+                    Issue.record("no lastError")
+                    continue
+                }
+                #expect(got == model.fail(id, message, transient: transient, now: t, policy: policy, unit: unit))
+                try check(step, transient ? "transient failure" : "permanent failure")
+            case 72..<77:  // a user retries any event
+                guard !model.records.isEmpty else { continue }
+                let id = model.records[pick(model.records.count)].event.id
+                #expect(try store.retry(id: id, now: t) == model.retry(id, now: t))
+                try check(step, "user retry")
+            case 77..<83:  // a worker crashed: time passes beyond the lease
+                now += leaseMs + Int64(pick(60_000))
+                let got = try store.reclaimExpired(now: ms(now))
+                #expect(got == model.reclaimExpired(now: ms(now)))
+                try check(step, "lease expiry")
+            case 83..<88:  // refused transitions change nothing
+                let candidates = model.records.filter { $0.event.status != .running }
+                let id = candidates.isEmpty || pick(4) == 0 ? f.id(.event) : candidates[pick(candidates.count)].event.id
+                let expected = model.refuseUnlessRunning(id, pick(2) == 0 ? "finish" : "fail")!
+                let result: Result<Void, SyncEventStoreError>
+                if case .invalidTransition(_, _, "finish") = expected {
+                    result = Result { () throws(SyncEventStoreError) in _ = try store.finish(id: id, as: .completed, now: t) }
+                } else {
+                    result = Result { () throws(SyncEventStoreError) in
+                        _ = try store.fail(id: id, error: "x", transient: true, now: t, policy: policy, random: &rng)
+                    }
+                }
+                if case .notFound = expected {
+                    // Either operation refuses an unknown id the same way.
+                    #expect(result.error == .notFound(id))
+                } else {
+                    #expect(result.error == expected)
+                }
+                let unknown = f.id(.event)
+                #expect(throws: SyncEventStoreError.notFound(unknown)) { try store.retry(id: unknown, now: t) }
+                try check(step, "refused")
+            case 88..<91:  // a connector instance is removed
+                let i = pick(instances.count)
+                let inst = instances[i]
+                let got = try store.deleteEvents(ofInstance: inst.instance, in: inst.org)
+                #expect(got == model.delete { $0.connectorInstanceId == inst.instance && $0.organizationId == inst.org })
+                instances[i].instance = f.id(.connectorInstance)
+                try check(step, "delete instance")
+            case 91..<93:  // several instances at once
+                let both = [instances[0], instances[2]]
+                let got = try store.deleteEvents(ofInstances: both.map(\.instance), in: both[0].org)
+                #expect(got == model.delete { e in both.contains { $0.instance == e.connectorInstanceId && $0.org == e.organizationId } })
+                try check(step, "delete instances")
+            case 93..<94:  // an organization leaves
+                let org = orgs[pick(2)]
+                #expect(try store.deleteEvents(ofOrganization: org) == model.delete { $0.organizationId == org })
+                try check(step, "delete organization")
+            case 94..<97:  // retention
+                let cutoff = ms(now - Int64(pick(3_600_000)))
+                let keep = pick(3)
+                #expect(try store.prune(olderThan: cutoff, keepingLatest: keep) == model.prune(olderThan: cutoff, keepingLatest: keep))
+                try check(step, "prune")
+            default:  // the HTTP layer looks an event up
+                guard !model.records.isEmpty else { continue }
+                let id = pick(5) == 0 ? f.id(.event) : model.records[pick(model.records.count)].event.id
+                let visible = Set(instances.filter { _ in pick(2) == 0 }.map(\.instance))
+                for viewer in [Viewer.admin(organization: orgs[0]), .member(organization: orgs[1], visibleInstances: visible)] {
+                    #expect(try store.event(id: id, as: viewer) == model.lookup(id, as: viewer))
+                }
+                try check(step, "look-up")
+            }
+        }
+        // The schedule must have exercised every kind of step.
+        for kind in ["webhook", "webhook duplicate", "claim", "success", "transient failure", "permanent failure",
+                     "user retry", "lease expiry", "refused", "delete instance", "prune", "look-up"] {
+            #expect(counts[kind, default: 0] > 0, "the schedule never ran '\(kind)'")
+        }
+    }
+}
+
+extension Result {
+    var error: Failure? {
+        if case .failure(let e) = self { return e }
+        return nil
+    }
+}

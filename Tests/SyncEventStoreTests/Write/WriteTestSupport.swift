@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+@testable import SyncEventStore
+
+/// One stored record as the tests compare it: the event and its internal claim lease.
+struct StoredRecord: Equatable {
+    var event: SyncEvent
+    var lease: Timestamp?
+}
+
+extension Engine {
+    /// Every record with its lease, in id order.
+    func allRecords() throws -> [StoredRecord] {
+        try storage.read { txn in
+            var out: [StoredRecord] = []
+            var cursor = try txn.makeCursor(.events)
+            guard try cursor.first() else { return out }
+            repeat {
+                try cursor.withCurrent { _, value in
+                    out.append(StoredRecord(event: try RecordCodec.decode(value), lease: try RecordView(value).leaseExpiresAt))
+                }
+            } while try cursor.next()
+            return out
+        }
+    }
+
+    /// Writes one raw index key (to test that verification notices it).
+    func injectIndexKey(_ key: [UInt8]) throws { try storage.write { try $0.put(.indexes, key, []) } }
+    /// Removes one raw index key.
+    func removeIndexKey(_ key: [UInt8]) throws { try storage.write { _ = try $0.delete(.indexes, key) } }
+}
+
+extension SyncEventStore {
+    /// Every record with its lease, in id order.
+    func allRecords() throws -> [StoredRecord] {
+        switch backend {
+        case .lmdb(let e): return try e.allRecords()
+        case .memory(let e): return try e.allRecords()
+        }
+    }
+
+    func injectIndexKey(_ key: [UInt8]) throws {
+        switch backend {
+        case .lmdb(let e): try e.injectIndexKey(key)
+        case .memory(let e): try e.injectIndexKey(key)
+        }
+    }
+
+    func removeIndexKey(_ key: [UInt8]) throws {
+        switch backend {
+        case .lmdb(let e): try e.removeIndexKey(key)
+        case .memory(let e): try e.removeIndexKey(key)
+        }
+    }
+}
+
+func ms(_ v: Int64) -> Timestamp { Timestamp(millisecondsSince1970: v) }
+
+/// A queued event without a target, as a manual resync of an instance is recorded.
+func queuedEvent(_ f: inout Fixtures, org: TypeID, instance: TypeID, target: TypeID? = nil, at t: Int64,
+                 eventType: EventType = .manualResync, next: Int64? = nil) -> SyncEvent {
+    SyncEvent(
+        id: f.id(.event), organizationId: org, connectorInstanceId: instance, connectorTargetId: target,
+        eventType: eventType, status: .queued, summaryJson: ["trigger": .string("manual")],
+        startedAt: ms(t), nextAttemptAt: next.map(ms))
+}
