@@ -44,12 +44,15 @@ final class Engine<S: KeyValueStorage>: Sendable {
         var seen = Set<TypeID>()
         for e in events where !seen.insert(e.id).inserted { throw SyncEventStoreError.duplicateID(e.id) }
         try storage.write { txn in
+            // Large batches gather search postings and write each container once.
+            let batch = events.count >= 32 ? SearchBatch() : nil
             for e in events {
                 if try txn.withValue(.events, e.id.bytes, { _ in true }) == true {
                     throw SyncEventStoreError.duplicateID(e.id)
                 }
-                try txn.storeRecord(e)
+                try txn.storeRecord(e, searchBatch: batch)
             }
+            try batch?.flush(txn)
         }
     }
 

@@ -14,6 +14,7 @@ protocol WriteSideEngine: Sendable {
     func deleteEvents(organization: TypeID) throws -> Int
     func prune(olderThan cutoff: Timestamp, keepingLatest: Int) throws -> Int
     func verifyIndexes(maximumProblems: Int) throws -> [String]
+    func verifySearchIndex(maximumProblems: Int) throws -> [String]
 }
 
 extension Engine: WriteSideEngine {}
@@ -177,9 +178,13 @@ extension SyncEventStore {
         try mapErrors { try writeSide.prune(olderThan: cutoff, keepingLatest: keepingLatest) }
     }
 
-    /// Checks that every index entry matches the stored records both ways (what `syncevents verify` runs).
+    /// Checks that every index entry and every search-index entry matches the stored records both ways
+    /// (what `syncevents verify` runs).
     /// - Returns: human-readable problems; empty when the store is consistent.
     public func verifyIndexes(maximumProblems: Int = 100) throws(SyncEventStoreError) -> [String] {
-        try mapErrors { try writeSide.verifyIndexes(maximumProblems: maximumProblems) }
+        try mapErrors {
+            let problems = try writeSide.verifyIndexes(maximumProblems: maximumProblems)
+            return problems + (try writeSide.verifySearchIndex(maximumProblems: maximumProblems))
+        }
     }
 }

@@ -1,0 +1,23 @@
+import Foundation
+import Testing
+import SyncEventStore
+
+/// The README's usage example, kept compiling and running.
+@Suite("README example")
+struct ReadmeExampleTests {
+    @Test func exampleRuns() throws {
+        let dir = TemporaryDirectory()
+        let store = try SyncEventStore.open(at: dir.sub("sync-events"))  // or SyncEventStore.inMemory()
+        let org = TypeID.generate(.organization), instance = TypeID.generate(.connectorInstance)
+        let target = TypeID.generate(.connectorTarget)
+        try store.enqueuePush(target: target, sha: "9fceb02d0ae598e95dc970b74767f19372d61af8",
+                              organization: org, instance: instance, remoteId: "acme/widgets", deliveryId: "72d3162e")
+        for event in try store.claimDue(limit: 10) { try store.finish(id: event.id, as: .completed) }
+        let page = try store.listResponse(query: [QueryItem(name: "status", value: "completed")],
+                                          as: .admin(organization: org))
+        #expect(page.status == 200)
+        #expect(page.itemCount == 1)
+        #expect(String(decoding: page.body, as: UTF8.self).hasSuffix(#""nextCursor":null}"#))
+        store.close()
+    }
+}
