@@ -76,6 +76,14 @@ enum SearchIndex {
         return current
     }
 
+    /// Reserves `count` consecutive seqs; returns the first.
+    static func reserveSeqs(_ txn: some StorageWriteTransaction, count: Int) throws -> UInt32 {
+        let current = try txn.withValue(.meta, seqCounterKey) { $0.loadUnaligned(as: UInt32.self).littleEndian } ?? 0
+        guard UInt64(current) + UInt64(count) < UInt64(UInt32.max) else { throw StorageError.storageFull(limit: Int(UInt32.max)) }
+        try txn.put(.meta, seqCounterKey, withUnsafeBytes(of: (current + UInt32(count)).littleEndian) { Array($0) })
+        return current
+    }
+
     /// Keeps the index in step with a record change (insert: `old` nil; delete: `new` nil).
     static func update(
         _ txn: some StorageWriteTransaction, old: RecordView?, new: RecordView?, batch: SearchBatch? = nil
