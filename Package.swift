@@ -39,7 +39,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SyncEventStoreTests",
-            dependencies: ["SyncEventStore"]
+            // The CLI tests run the `syncevents` executable; depending on it makes SwiftPM build it first.
+            dependencies: ["SyncEventStore", "syncevents"]
         ),
     ]
 )

@@ -44,15 +44,14 @@ final class Engine<S: KeyValueStorage>: Sendable {
         var seen = Set<TypeID>()
         for e in events where !seen.insert(e.id).inserted { throw SyncEventStoreError.duplicateID(e.id) }
         try storage.write { txn in
-            // Large batches gather search postings and write each container once.
-            let batch = events.count >= 32 ? SearchBatch() : nil
-            for e in events {
-                if try txn.withValue(.events, e.id.bytes, { _ in true }) == true {
-                    throw SyncEventStoreError.duplicateID(e.id)
-                }
-                try txn.storeRecord(e, searchBatch: batch)
+            for e in events where try txn.withValue(.events, e.id.bytes, { _ in true }) == true {
+                throw SyncEventStoreError.duplicateID(e.id)
             }
-            try batch?.flush(txn)
+            if events.count >= 32 {
+                try txn.insertNewRecords(events)
+            } else {
+                for e in events { try txn.storeRecord(e) }
+            }
         }
     }
 

@@ -120,12 +120,16 @@ public struct TypeID: Hashable, Comparable, Sendable, CustomStringConvertible {
     @usableFromInline
     func writeSuffix(into out: inout [UInt8], at start: Int) {
         // 130 bits: two zero bits followed by the 128-bit value, 5 bits a character.
+        // A StaticString, not the `alphabet` array: a static `let` costs a `swift_once` call per access.
+        let digits: StaticString = "0123456789abcdefghjkmnpqrstvwxyz"
         var h = high
         var l = low
-        for i in stride(from: 25, through: 0, by: -1) {
-            out[start + i] = TypeID.alphabet[Int(l & 31)]
-            l = (l >> 5) | (h << 59)
-            h >>= 5
+        out.withUnsafeMutableBufferPointer { buffer in
+            for i in stride(from: 25, through: 0, by: -1) {
+                buffer[start + i] = digits.utf8Start[Int(l & 31)]
+                l = (l >> 5) | (h << 59)
+                h >>= 5
+            }
         }
     }
 

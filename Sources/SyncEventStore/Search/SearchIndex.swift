@@ -76,6 +76,14 @@ enum SearchIndex {
         return current
     }
 
+    /// Reserves `count` consecutive seqs; returns the first.
+    static func reserveSeqs(_ txn: some StorageWriteTransaction, count: Int) throws -> UInt32 {
+        let current = try txn.withValue(.meta, seqCounterKey) { $0.loadUnaligned(as: UInt32.self).littleEndian } ?? 0
+        guard UInt64(current) + UInt64(count) < UInt64(UInt32.max) else { throw StorageError.storageFull(limit: Int(UInt32.max)) }
+        try txn.put(.meta, seqCounterKey, withUnsafeBytes(of: (current + UInt32(count)).littleEndian) { Array($0) })
+        return current
+    }
+
     /// Keeps the index in step with a record change (insert: `old` nil; delete: `new` nil).
     static func update(
         _ txn: some StorageWriteTransaction, old: RecordView?, new: RecordView?, batch: SearchBatch? = nil
@@ -190,7 +198,8 @@ enum SearchIndex {
 /// Encoded as `u8 kind ‖ u32 count (LE) ‖ payload` (kind 0: `UInt16` LE values; kind 1: 8,192 bytes).
 struct PostingContainer {
     private var array: [UInt16] = []
-    private var bitmap: [UInt64]?
+    private var words: [UInt64] = []
+    private var isBitmap = false
     private(set) var count = 0
 
     init() {}
@@ -199,22 +208,25 @@ struct PostingContainer {
         guard bytes.count >= 5 else { return }
         count = Int(bytes.loadUnaligned(fromByteOffset: 1, as: UInt32.self).littleEndian)
         if bytes[0] == 1 {
-            var words = [UInt64](repeating: 0, count: 1024)
+            isBitmap = true
+            words = [UInt64](repeating: 0, count: 1024)
             words.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[5..<(5 + 8192)])) }
-            bitmap = words
         } else {
-            array = (0..<count).map { bytes.loadUnaligned(fromByteOffset: 5 + 2 * $0, as: UInt16.self).littleEndian }
+            array = [UInt16](unsafeUninitializedCapacity: count) { buf, n in
+                for i in 0..<count { buf[i] = bytes.loadUnaligned(fromByteOffset: 5 + 2 * i, as: UInt16.self).littleEndian }
+                n = count
+            }
         }
     }
 
     func encoded() -> [UInt8] {
-        var out: [UInt8] = [bitmap == nil ? 0 : 1]
+        var out: [UInt8] = [isBitmap ? 1 : 0]
         withUnsafeBytes(of: UInt32(count).littleEndian) { out.append(contentsOf: $0) }
-        if let bitmap {
-            bitmap.withUnsafeBytes { out.append(contentsOf: $0) }
+        if isBitmap {
+            words.withUnsafeBytes { out.append(contentsOf: $0) }
         } else {
             out.reserveCapacity(5 + 2 * array.count)
-            for v in array { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+            array.withUnsafeBytes { out.append(contentsOf: $0) }  // little-endian platforms
         }
         return out
     }
@@ -230,16 +242,23 @@ struct PostingContainer {
     }
 
     func contains(_ v: UInt16) -> Bool {
-        if let bitmap { return bitmap[Int(v >> 6)] & (1 << UInt64(v & 63)) != 0 }
+        if isBitmap { return words[Int(v >> 6)] & (1 << UInt64(v & 63)) != 0 }
         let p = position(v)
         return p < array.count && array[p] == v
     }
 
+    private mutating func convertToBitmap() {
+        words = [UInt64](repeating: 0, count: 1024)
+        for x in array { words[Int(x >> 6)] |= 1 << UInt64(x & 63) }
+        array = []
+        isBitmap = true
+    }
+
     mutating func insert(_ v: UInt16) -> Bool {
-        if bitmap != nil {
+        if isBitmap {
             let bit: UInt64 = 1 << UInt64(v & 63)
-            if bitmap![Int(v >> 6)] & bit != 0 { return false }
-            bitmap![Int(v >> 6)] |= bit
+            if words[Int(v >> 6)] & bit != 0 { return false }
+            words[Int(v >> 6)] |= bit
             count += 1
             return true
         }
@@ -247,32 +266,34 @@ struct PostingContainer {
         if p < array.count && array[p] == v { return false }
         array.insert(v, at: p)
         count += 1
-        if count > SearchIndex.arrayLimit {
-            var words = [UInt64](repeating: 0, count: 1024)
-            for x in array { words[Int(x >> 6)] |= 1 << UInt64(x & 63) }
-            bitmap = words
-            array = []
-        }
+        if count > SearchIndex.arrayLimit { convertToBitmap() }
         return true
     }
 
-    /// Adds values known to be larger than every value present, in ascending order (a batch import).
+    /// Adds values larger than every value present, in ascending order (a batch import).
     mutating func append(contentsOf values: [UInt16]) {
-        for v in values where !(bitmap == nil && array.last.map { $0 >= v } ?? false) {
-            if bitmap == nil && count + 1 <= SearchIndex.arrayLimit {
+        if !isBitmap && count + values.count > SearchIndex.arrayLimit { convertToBitmap() }
+        if isBitmap {
+            for v in values {
+                let bit: UInt64 = 1 << UInt64(v & 63)
+                if words[Int(v >> 6)] & bit == 0 {
+                    words[Int(v >> 6)] |= bit
+                    count += 1
+                }
+            }
+        } else {
+            for v in values where array.last.map({ $0 < v }) ?? true {
                 array.append(v)
                 count += 1
-            } else {
-                _ = insert(v)
             }
         }
     }
 
     mutating func remove(_ v: UInt16) -> Bool {
-        if bitmap != nil {
+        if isBitmap {
             let bit: UInt64 = 1 << UInt64(v & 63)
-            if bitmap![Int(v >> 6)] & bit == 0 { return false }
-            bitmap![Int(v >> 6)] &= ~bit
+            if words[Int(v >> 6)] & bit == 0 { return false }
+            words[Int(v >> 6)] &= ~bit
             count -= 1
             return true
         }
@@ -284,8 +305,8 @@ struct PostingContainer {
     }
 
     func forEach(_ body: (UInt16) -> Void) {
-        if let bitmap {
-            for (w, word) in bitmap.enumerated() where word != 0 {
+        if isBitmap {
+            for (w, word) in words.enumerated() where word != 0 {
                 var bits = word
                 while bits != 0 {
                     body(UInt16(w * 64 + bits.trailingZeroBitCount))

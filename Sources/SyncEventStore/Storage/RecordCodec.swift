@@ -5,10 +5,11 @@
 /// u8 version | id 16 | organization 16 | instance 16 | u8 flags | u8 flags2 | [target 16]
 /// u8 connectorType | u8 eventType | u8 status | i64 startedAt | [i64 completedAt] | [i64 nextAttemptAt]
 /// [i64 leaseExpiresAt] | [u32 searchSeq] | u32 attemptCount | [u16 n, remoteId] | [u16 n, externalEventRef]
-/// [u16 n, sourceRevisionRef] | [u16 n, search text] | [u32 n, summary JSON]
+/// [u16 n, sourceRevisionRef] | [u16 n, search text] | [u32 summary offset in the JSON] | u32 n, public JSON
 /// ```
 /// The search text (JavaScript-lowercased `externalEventRef + "\n" + sourceRevisionRef`) is stored only
-/// when it differs from the original.
+/// when it differs from the original. The record ends with the event's public JSON (BEHAVIOUR.md §1), so
+/// a page copies ready bytes; `summaryJson` is the tail of that JSON (its last key).
 enum RecordCodec {
     static let version: UInt8 = 1
 
@@ -74,12 +75,17 @@ enum RecordCodec {
         str(event.externalEventRef)
         str(event.sourceRevisionRef)
         if let search { str(String(decoding: search, as: UTF8.self)) }
+        var json: [UInt8] = []
+        json.reserveCapacity(512)
+        event.writeJSON(to: &json, includingOrganization: false)
         if let summary = event.summaryJson {
-            var json: [UInt8] = []
-            JSONWriter.write(.object(summary), to: &json)
-            withUnsafeBytes(of: UInt32(json.count).littleEndian) { out.append(contentsOf: $0) }
-            out.append(contentsOf: json)
+            var text: [UInt8] = []
+            JSONWriter.write(.object(summary), to: &text)
+            // `summaryJson` is the last key: its value ends just before the closing brace.
+            withUnsafeBytes(of: UInt32(json.count - 1 - text.count).littleEndian) { out.append(contentsOf: $0) }
         }
+        withUnsafeBytes(of: UInt32(json.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: json)
         return out
     }
 
@@ -112,7 +118,7 @@ struct RecordView {
     let flags2: RecordCodec.Flags2
     private let fixedEnd: Int  // offset of connectorType
     private let timesStart: Int
-    private var offsets: (remote: Int, external: Int, source: Int, search: Int, summary: Int, end: Int)
+    private var offsets: (remote: Int, external: Int, source: Int, search: Int, summary: Int, json: Int, end: Int)
 
     init(_ bytes: UnsafeRawBufferPointer) throws {
         self.bytes = bytes
@@ -129,7 +135,7 @@ struct RecordView {
         if flags2.contains(.leaseExpiresAt) { o += 8 }
         if flags2.contains(.searchSeq) { o += 4 }
         o += 4
-        offsets = (0, 0, 0, 0, 0, 0)
+        offsets = (0, 0, 0, 0, 0, 0, 0)
         func skip(_ present: Bool) throws -> Int {
             let start = o
             if present {
@@ -142,12 +148,19 @@ struct RecordView {
         offsets.external = try skip(flags.contains(.externalEventRef))
         offsets.source = try skip(flags.contains(.sourceRevisionRef))
         offsets.search = try skip(flags.contains(.searchText))
-        offsets.summary = o
+        var summaryOffset = -1
         if flags.contains(.summary) {
             guard o + 4 <= bytes.count else { throw StorageError.corrupted("record truncated") }
-            o += 4 + Int(bytes.loadUnaligned(fromByteOffset: o, as: UInt32.self).littleEndian)
+            summaryOffset = Int(bytes.loadUnaligned(fromByteOffset: o, as: UInt32.self).littleEndian)
+            o += 4
         }
-        guard o <= bytes.count else { throw StorageError.corrupted("record truncated") }
+        guard o + 4 <= bytes.count else { throw StorageError.corrupted("record truncated") }
+        let jsonLength = Int(bytes.loadUnaligned(fromByteOffset: o, as: UInt32.self).littleEndian)
+        o += 4
+        offsets.json = o
+        o += jsonLength
+        guard o <= bytes.count, summaryOffset < jsonLength else { throw StorageError.corrupted("record truncated") }
+        offsets.summary = summaryOffset < 0 ? -1 : offsets.json + summaryOffset
         offsets.end = o
     }
 
@@ -204,11 +217,14 @@ struct RecordView {
     var sourceRevisionRef: UnsafeRawBufferPointer? { string(offsets.source, flags.contains(.sourceRevisionRef)) }
     /// The stored lowercased search text, when it differs from the raw refs.
     var storedSearchText: UnsafeRawBufferPointer? { string(offsets.search, flags.contains(.searchText)) }
+    /// The summary's JSON text (the tail of the stored public JSON).
     var summary: UnsafeRawBufferPointer? {
-        guard flags.contains(.summary) else { return nil }
-        let n = Int(bytes.loadUnaligned(fromByteOffset: offsets.summary, as: UInt32.self).littleEndian)
-        return UnsafeRawBufferPointer(rebasing: bytes[(offsets.summary + 4)..<(offsets.summary + 4 + n)])
+        guard offsets.summary >= 0 else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[offsets.summary..<(offsets.end - 1)])
     }
+
+    /// The event's public JSON, ready to copy into a response.
+    var json: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[offsets.json..<offsets.end]) }
 
     /// Calls `body` with the lowercased search text `externalEventRef + "\n" + sourceRevisionRef`.
     func withSearchText<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
@@ -230,55 +246,8 @@ struct RecordView {
     }
 
     /// Appends the public JSON of the event (BEHAVIOUR.md §1), byte for byte what ``SyncEvent/jsonBytes`` gives.
-    func writeJSON(to out: inout [UInt8]) {
-        @inline(__always) func key(_ k: StaticString) {
-            out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
-        }
-        @inline(__always) func id(_ v: TypeID) {
-            out.append(UInt8(ascii: "\""))
-            v.append(to: &out)
-            out.append(UInt8(ascii: "\""))
-        }
-        @inline(__always) func time(_ v: Timestamp?) {
-            guard let v else { return key("null") }
-            out.append(UInt8(ascii: "\""))
-            v.append(to: &out)
-            out.append(UInt8(ascii: "\""))
-        }
-        @inline(__always) func string(_ b: UnsafeRawBufferPointer?) {
-            guard let b else { return key("null") }
-            JSONWriter.writeString(utf8: b.assumingMemoryBound(to: UInt8.self), to: &out)
-        }
-        key("{\"attemptCount\":")
-        JSONWriter.writeInteger(Int64(attemptCount), to: &out)
-        key(",\"completedAt\":")
-        time(completedAt)
-        key(",\"connectorInstanceId\":")
-        id(connectorInstanceId)
-        key(",\"connectorTargetId\":")
-        if let t = connectorTargetId { id(t) } else { key("null") }
-        key(",\"connectorType\":\"")
-        out.append(contentsOf: connectorType.rawValue.utf8)
-        key("\",\"eventType\":\"")
-        out.append(contentsOf: eventType.rawValue.utf8)
-        key("\",\"externalEventRef\":")
-        string(externalEventRef)
-        key(",\"id\":")
-        id(self.id)
-        key(",\"nextAttemptAt\":")
-        time(nextAttemptAt)
-        key(",\"remoteId\":")
-        string(remoteId)
-        key(",\"sourceRevisionRef\":")
-        string(sourceRevisionRef)
-        key(",\"startedAt\":")
-        time(startedAt)
-        key(",\"status\":\"")
-        out.append(contentsOf: status.rawValue.utf8)
-        key("\",\"summaryJson\":")
-        if let s = summary { out.append(contentsOf: s) } else { key("null") }
-        out.append(UInt8(ascii: "}"))
-    }
+    @inline(__always)
+    func writeJSON(to out: inout [UInt8]) { out.append(contentsOf: json) }
 }
 
 extension UnsafeRawBufferPointer {

@@ -148,3 +148,32 @@ struct StoreCoreTests {
         #expect(try store.count == 2000)
     }
 }
+
+@Suite("Batch and single writes agree")
+struct BatchWriteTests {
+    /// The batch path (records and index keys written in key order, search postings gathered) leaves the
+    /// same state as writing the events one by one: the same pages, and verify finds nothing.
+    @Test(arguments: Backend.allCases)
+    func batchEqualsOneByOne(backend: Backend) throws {
+        let dirA = TemporaryDirectory()
+        let dirB = TemporaryDirectory()
+        let batched = try makeStore(backend, dirA)
+        let single = try makeStore(backend, dirB)
+        defer {
+            batched.close()
+            single.close()
+        }
+        var scenario = ListScenario(seed: 77)
+        let events = (0..<400).map { _ in scenario.event() }
+        try batched.record(contentsOf: events[..<200])
+        try batched.record(contentsOf: events[200...])
+        for e in events { try single.record(e) }
+        #expect(try batched.verifyIndexes().isEmpty)
+        #expect(try single.verifyIndexes().isEmpty)
+        for _ in 0..<60 {
+            let viewer = scenario.viewer()
+            let request = scenario.request(for: viewer)
+            #expect(try batched.list(request, as: viewer).events == single.list(request, as: viewer).events)
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import SyncEventStore
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check every index entry against the records and every record against the indexes.",
+        discussion: """
+            Exit 0 when all agree; exit 1 listing each problem otherwise (restore a backup, or re-import an export into a new store, to repair).
+
+            Example:
+              syncevents verify --store /tmp/events
+            """
+    )
+
+    @OptionGroup var store: StoreOption
+
+    func run() throws {
+        let store = try store.openExisting()
+        defer { store.close() }
+        let start = monotonicSeconds()
+        let problems = try store.verifyIndexes(maximumProblems: 1000)
+        let seconds = monotonicSeconds() - start
+        if problems.isEmpty {
+            print("ok: \(try store.count) events and their index entries agree (checked in \(String(format: "%.2f", seconds)) s)")
+            return
+        }
+        for p in problems { print(p) }
+        note("Error: \(problems.count) problem\(problems.count == 1 ? "" : "s") in \(self.store.path); restore a backup or re-import an export into a new store")
+        throw ExitCode(1)
+    }
+}
