@@ -2,9 +2,9 @@ import SyncEventStore
 
 /// The generator behind every dataset: the one `syncevents generate` uses.
 ///
-/// Until `EventGenerator` lands on main this is a copy of it; switching is this one line:
-/// `public typealias DatasetGenerator = SyncEventStore.EventGenerator` (then delete CopiedEventGenerator.swift).
-public typealias DatasetGenerator = CopiedEventGenerator
+/// `syncevents generate` uses the same configuration type, so the datasets are what it writes:
+/// `syncevents generate --events N --organizations 2 --instances 600 --targets 6000 --seed 42`.
+public typealias DatasetGenerator = EventGenerator
 
 /// The shape of the benchmark datasets: `syncevents generate --events N --organizations 2 --instances 600
 /// --targets 6000 --seed 42`. Enough instances per organization (300) for a member who sees 200 of them.
