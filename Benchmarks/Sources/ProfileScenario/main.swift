@@ -1,11 +1,19 @@
 // Runs one list scenario of the suite in a loop, for a profiler (perf record, valgrind --tool=callgrind):
 //   swift build -c release --product ProfileScenario
 //   perf record -e cpu-clock -g .build/release/ProfileScenario list.instance 1000000 lmdb 10
+// Or `ProfileScenario import lmdb`: the 100k import once.
 // Arguments: scenario name, dataset size, engine (lmdb, memory, sqlite, sqlite-fts5), seconds or `xN` iterations.
 import BenchSupport
 import Foundation
 
 let args = CommandLine.arguments
+// `ProfileScenario import <lmdb|memory|sqlite|sqlite-fts5>`: the 100k batch import once.
+if args.count == 3, args[1] == "import", let engine = Engine(rawValue: args[2]) {
+    _ = ImportScenario.data.count
+    let took = try ImportScenario.run(engine)
+    print("import.100k \(engine.rawValue): \(took)")
+    exit(0)
+}
 guard args.count >= 4, let scenario = ListScenario.all.first(where: { $0.name == args[1] }), let size = Int(args[2]),
     let engine = Engine(rawValue: args[3])
 else {
