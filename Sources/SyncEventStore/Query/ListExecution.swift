@@ -3,7 +3,8 @@
 /// The plan picks index streams so that the walk touches only entries that can match:
 /// - the instance dimension: the one instance asked for, or the union of a member's instances
 ///   (each through `instance ‖ status` when a status is asked for, else `instance`);
-/// - else `status`, when asked for; then `target` and `eventType` when asked for;
+/// - else `status`, when asked for; then `target` when asked for, else `eventType` when asked for (a
+///   target's few events are cheaper to check one by one than to intersect with a dense stream);
 /// - the organization stream only when nothing else applies.
 /// The streams are intersected by leapfrogging, each candidate is checked against the record itself
 /// (filters, visibility, `q`), and the walk stops after `limit + 1` matches.
@@ -94,8 +95,13 @@ struct ListExecution<Txn: StorageReadTransaction> {
         } else if let s = request.status {
             streams.append(.range(try range(IndexKey.prefix(.status, org, [s.code]))))
         }
-        if let t = request.connectorTargetId { streams.append(.range(try range(IndexKey.prefix(.target, org, t.bytes)))) }
-        if let e = request.eventType { streams.append(.range(try range(IndexKey.prefix(.eventType, org, [e.code])))) }
+        if let t = request.connectorTargetId {
+            // A target holds few events: walking it and checking the event type on each record is cheaper
+            // than leapfrogging into the (dense) event-type stream.
+            streams.append(.range(try range(IndexKey.prefix(.target, org, t.bytes))))
+        } else if let e = request.eventType {
+            streams.append(.range(try range(IndexKey.prefix(.eventType, org, [e.code]))))
+        }
         if streams.isEmpty { streams.append(.range(try range(IndexKey.prefix(.organization, org)))) }
         return streams
     }

@@ -188,19 +188,23 @@ protocol MemoryTableSource: AnyObject {
     var version: Int { get }
 }
 
+/// The reads both in-memory transactions share.
+extension MemoryTableSource {
+    func get(_ table: Table, _ key: [UInt8]) throws -> [UInt8]? { self.table(table).get(key) }
+    func withValue<R>(_ table: Table, _ key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
+        guard let v = self.table(table).get(key) else { return nil }
+        return try v.withUnsafeBytes(body)
+    }
+    func makeCursor(_ table: Table) throws -> MemoryCursor { MemoryCursor(source: self, table: table) }
+    func entryCount(_ table: Table) throws -> Int { self.table(table).count }
+}
+
 /// A read transaction over a snapshot of the in-memory tables.
 final class MemoryReadTransaction: StorageReadTransaction, MemoryTableSource {
     let tables: [ChunkedSortedMap]
     let version = 0
     init(tables: [ChunkedSortedMap]) { self.tables = tables }
     func table(_ table: Table) -> ChunkedSortedMap { tables[table.rawValue] }
-    func get(_ table: Table, _ key: [UInt8]) throws -> [UInt8]? { tables[table.rawValue].get(key) }
-    func withValue<R>(_ table: Table, _ key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
-        guard let v = tables[table.rawValue].get(key) else { return nil }
-        return try v.withUnsafeBytes(body)
-    }
-    func makeCursor(_ table: Table) throws -> MemoryCursor { MemoryCursor(source: self, table: table) }
-    func entryCount(_ table: Table) throws -> Int { tables[table.rawValue].count }
 }
 
 /// The write transaction of the in-memory engine: a private copy of the tables, published on commit.
@@ -209,13 +213,6 @@ final class MemoryWriteTransaction: StorageWriteTransaction, MemoryTableSource {
     private(set) var version = 0
     init(tables: [ChunkedSortedMap]) { self.tables = tables }
     func table(_ table: Table) -> ChunkedSortedMap { tables[table.rawValue] }
-    func get(_ table: Table, _ key: [UInt8]) throws -> [UInt8]? { tables[table.rawValue].get(key) }
-    func withValue<R>(_ table: Table, _ key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
-        guard let v = tables[table.rawValue].get(key) else { return nil }
-        return try v.withUnsafeBytes(body)
-    }
-    func makeCursor(_ table: Table) throws -> MemoryCursor { MemoryCursor(source: self, table: table) }
-    func entryCount(_ table: Table) throws -> Int { tables[table.rawValue].count }
     func put(_ table: Table, _ key: [UInt8], _ value: [UInt8]) throws {
         guard !key.isEmpty, key.count <= LMDBStorage.maximumKeySize else { throw StorageError.keyTooLong(key.count) }
         version &+= 1
