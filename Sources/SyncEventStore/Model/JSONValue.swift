@@ -54,6 +54,11 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral, S
     /// An object from members in order; a repeated key keeps its first position and its last value,
     /// as `JSON.parse` does.
     public init(_ members: [(String, JSONValue)]) {
+        var seen = Set<String>(minimumCapacity: members.count)
+        if members.allSatisfy({ seen.insert($0.0).inserted }) {
+            self.members = members.map { (key: $0.0, value: $0.1) }
+            return
+        }
         self.members = []
         for (k, v) in members { self[k] = v }
     }

@@ -21,7 +21,7 @@ extension SyncEvent {
 
     /// Decodes an event from a parsed JSON object; see ``init(jsonLine:limits:)``.
     public init(jsonObject object: JSONObject, limits: RecordLimits = RecordLimits()) throws(RecordValidationError) {
-        var fields: [String: JSONValue] = [:]
+        var fields: [String: JSONValue] = Dictionary(minimumCapacity: object.count)
         for (k, v) in object { fields[k] = v }
         func required(_ name: String) throws(RecordValidationError) -> JSONValue {
             guard let v = fields[name] else { throw RecordValidationError(field: name, rule: "is required") }

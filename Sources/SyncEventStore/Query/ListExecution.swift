@@ -72,37 +72,50 @@ struct ListExecution<Txn: StorageReadTransaction> {
     /// Most candidates the `q` index may hand over before the walk checks records instead.
     var searchCandidateLimit = 4096
 
-    func streams(needle: LowercasedNeedle?) throws -> [OrderStream<Txn.Cursor>]? {
+    /// A member who sees more instances than this first walks the organization's stream and checks
+    /// visibility on each record (cheap when most events are visible), within a budget; past the budget
+    /// the walk switches to the union of the member's instance streams at the position it reached.
+    static var wideMemberThreshold: Int { 32 }
+
+    /// Whether to try the organization-wide walk first (see ``wideMemberThreshold``).
+    var prefersWideWalk: Bool {
+        guard case .member(_, let visible) = viewer, request.connectorInstanceId == nil,
+            request.connectorTargetId == nil
+        else { return false }
+        return visible.count > Self.wideMemberThreshold
+    }
+
+    func streams(needle: LowercasedNeedle?, wide: Bool = false) throws -> [OrderStream<Txn.Cursor>]? {
         let org = organizationBytes
         var streams: [OrderStream<Txn.Cursor>] = []
         if let needle, !needle.isEmpty,
             let keys = try SearchIndex.candidates(txn, org: org, needle: needle.bytes, maximum: searchCandidateLimit)
         {
             if keys.isEmpty { return nil }
-            streams.append(.keys(keys, 0))
+            streams.append(OrderStream(keys: keys))
         }
         func range(_ prefix: [UInt8]) throws -> RangeStream<Txn.Cursor> {
             RangeStream(cursor: try txn.makeCursor(.indexes), prefix: prefix)
         }
-        if let scope = instanceScope {
+        if !wide, let scope = instanceScope {
             if scope.isEmpty { return nil }
             let parts = try scope.map { instance in
                 try range(
                     request.status.map { IndexKey.prefix(.instanceStatus, org, instance.bytes, [$0.code]) }
                         ?? IndexKey.prefix(.instance, org, instance.bytes))
             }
-            streams.append(parts.count == 1 ? .range(parts[0]) : .union(parts))
+            streams.append(parts.count == 1 ? OrderStream(range: parts[0]) : OrderStream(union: parts))
         } else if let s = request.status {
-            streams.append(.range(try range(IndexKey.prefix(.status, org, [s.code]))))
+            streams.append(OrderStream(range: try range(IndexKey.prefix(.status, org, [s.code]))))
         }
         if let t = request.connectorTargetId {
             // A target holds few events: walking it and checking the event type on each record is cheaper
             // than leapfrogging into the (dense) event-type stream.
-            streams.append(.range(try range(IndexKey.prefix(.target, org, t.bytes))))
+            streams.append(OrderStream(range: try range(IndexKey.prefix(.target, org, t.bytes))))
         } else if let e = request.eventType {
-            streams.append(.range(try range(IndexKey.prefix(.eventType, org, [e.code]))))
+            streams.append(OrderStream(range: try range(IndexKey.prefix(.eventType, org, [e.code]))))
         }
-        if streams.isEmpty { streams.append(.range(try range(IndexKey.prefix(.organization, org)))) }
+        if streams.isEmpty { streams.append(OrderStream(range: try range(IndexKey.prefix(.organization, org)))) }
         return streams
     }
 
@@ -111,12 +124,24 @@ struct ListExecution<Txn: StorageReadTransaction> {
         let binding = PageCursor.binding(request, viewer)
         let needle = request.q.map(LowercasedNeedle.init)
         guard let first = try start(binding: binding, needle: needle) else { return Outcome(count: 0, nextCursor: nil) }
-        guard let streams = try streams(needle: needle) else { return Outcome(count: 0, nextCursor: nil) }
+        var wide = prefersWideWalk
+        guard let streams = try streams(needle: needle, wide: wide) else { return Outcome(count: 0, nextCursor: nil) }
         var walk = Intersection(streams: streams)
+        var budget = 4 * request.limit + 64
         var position: OrderKey? = first
         var count = 0
         var last: OrderKey?
         while let p = position, let key = try walk.seek(p) {
+            if wide {
+                budget -= 1
+                if budget < 0 {
+                    // Few of the organization's events are visible: walk the member's own streams instead.
+                    wide = false
+                    guard let narrow = try self.streams(needle: needle) else { break }
+                    walk = Intersection(streams: narrow)
+                    continue
+                }
+            }
             let matched = try txn.withValue(.events, key.idBytes) { bytes -> Bool in
                 let r = try RecordView(bytes)
                 guard matches(r, needle: needle) else { return false }

@@ -47,56 +47,72 @@ struct RangeStream<C: StorageCursor> {
     }
 }
 
-/// A source of order keys: one range, or the union of several (a member's instances).
-enum OrderStream<C: StorageCursor> {
-    case range(RangeStream<C>)
-    case union([RangeStream<C>])
-    /// Keys known in advance (the `q` index's candidates), sorted, with the index of the next one.
-    case keys([OrderKey], Int)
+/// A source of order keys: one range, the union of several (a member's instances), or keys known in
+/// advance (the `q` index's candidates). A class, so that its cursors advance in place.
+final class OrderStream<C: StorageCursor> {
+    // Used by one page walk on one thread: skip the dynamic exclusivity checks.
+    @exclusivity(unchecked) private var ranges: [RangeStream<C>]
+    @exclusivity(unchecked) private var keys: [OrderKey]
+    @exclusivity(unchecked) private var index = 0
+
+    /// One index range.
+    init(range: RangeStream<C>) {
+        ranges = [range]
+        keys = []
+    }
+
+    /// The union of several index ranges.
+    init(union: [RangeStream<C>]) {
+        ranges = union
+        keys = []
+    }
+
+    /// Sorted keys known in advance.
+    init(keys: [OrderKey]) {
+        ranges = []
+        self.keys = keys
+    }
 
     /// The first key `>= target` in the stream, or `nil`.
-    mutating func seek(_ target: OrderKey) throws -> OrderKey? {
-        switch self {
-        case .range(var r):
-            let k = try r.seek(target)
-            self = .range(r)
-            return k
-        case .union(var parts):
-            var best: OrderKey?
-            for i in parts.indices {
-                if let k = try parts[i].seek(target), best.map({ k < $0 }) ?? true { best = k }
-            }
-            self = .union(parts)
-            return best
-        case .keys(let keys, var i):
-            // Gallop forward from the current index.
-            if i < keys.count, keys[i] < target {
-                var step = 1
-                var lo = i
-                while lo + step < keys.count, keys[lo + step] < target {
-                    lo += step
-                    step *= 2
-                }
-                var hi = min(keys.count, lo + step)
-                lo += 1
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if keys[mid] < target { lo = mid + 1 } else { hi = mid }
-                }
-                i = lo
-            }
-            self = .keys(keys, i)
-            return i < keys.count ? keys[i] : nil
+    func seek(_ target: OrderKey) throws -> OrderKey? {
+        if ranges.isEmpty { return seekKeys(target) }
+        if ranges.count == 1 { return try ranges[0].seek(target) }
+        var best: OrderKey?
+        for i in ranges.indices {
+            if let k = try ranges[i].seek(target), best.map({ k < $0 }) ?? true { best = k }
         }
+        return best
+    }
+
+    private func seekKeys(_ target: OrderKey) -> OrderKey? {
+        var i = index
+        // Gallop forward from the current index.
+        if i < keys.count, keys[i] < target {
+            var step = 1
+            var lo = i
+            while lo + step < keys.count, keys[lo + step] < target {
+                lo += step
+                step *= 2
+            }
+            var hi = min(keys.count, lo + step)
+            lo += 1
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if keys[mid] < target { lo = mid + 1 } else { hi = mid }
+            }
+            i = lo
+        }
+        index = i
+        return i < keys.count ? keys[i] : nil
     }
 }
 
 /// Leapfrog intersection of sorted streams: yields the keys present in all of them.
 struct Intersection<C: StorageCursor> {
-    var streams: [OrderStream<C>]
+    let streams: [OrderStream<C>]
 
     /// The first key `>= target` present in every stream, or `nil`.
-    mutating func seek(_ start: OrderKey) throws -> OrderKey? {
+    func seek(_ start: OrderKey) throws -> OrderKey? {
         guard !streams.isEmpty else { return nil }
         var target = start
         var agreed = 0

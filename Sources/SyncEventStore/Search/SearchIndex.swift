@@ -169,8 +169,10 @@ enum SearchIndex {
         // Start from the smallest set, filter by the others.
         let order = totals.indices.sorted { totals[$0] < totals[$1] }
         let base = sets[order[0]]
+        // A frequent smallest gram means many matches are likely: the walk finds them sooner than a
+        // candidate list would be built.
         if grams.count == 1 && totals[order[0]] > maximum { return nil }
-        if totals[order[0]] > maximum * 64 { return nil }
+        if totals[order[0]] > maximum * 4 { return nil }
         var seqs: [UInt32] = []
         for (chunk, container) in base {
             container.forEach { low in

@@ -47,6 +47,44 @@ struct ListDifferentialTests {
         }
     }
 
+    /// Members who see many instances: the walk starts organization-wide and checks visibility on records,
+    /// and switches to the member's instance streams when few events are visible.
+    @Test(arguments: Backend.allCases)
+    func wideMembersEqualModel(backend: Backend) throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(backend, dir)
+        defer { store.close() }
+        var scenario = ListScenario(seed: 61, instancesPerOrganization: 120)
+        var model = ListReferenceModel()
+        let events = (0..<1500).map { _ in scenario.event() }
+        try store.record(contentsOf: events)
+        for e in events { model.events[e.id] = e }
+        for round in 0..<40 {
+            let org = scenario.orgs[round % 3]
+            let all = scenario.instances[org]!
+            // Most instances visible, or just over the threshold out of many.
+            var visible = Set(round % 2 == 0 ? all.dropFirst(round % 7) : all.prefix(33 + round % 5))
+            if round % 4 == 3 {
+                // Over the threshold, but few of the organization's events visible: the walk must switch.
+                let other = scenario.instances[scenario.orgs[(round + 1) % 3]]!
+                visible = Set(other.prefix(40)).union(all.prefix(2))
+            }
+            let viewer = Viewer.member(organization: org, visibleInstances: visible)
+            var request = ListRequest(limit: 1 + round % 9)
+            if round % 3 == 1 { request.status = EventStatus.allCases[round % 7] }
+            if round % 5 == 2 { request.eventType = EventType.allCases[round % 5] }
+            var got: [SyncEvent] = []
+            var page = request
+            while true {
+                let result = try store.list(page, as: viewer)
+                got += result.events
+                guard let next = result.nextCursor else { break }
+                page.cursor = next
+            }
+            #expect(got.map(\.id) == model.matching(request, viewer).map(\.id))
+        }
+    }
+
     func items(_ r: ListRequest) -> [QueryItem] {
         var items: [QueryItem] = []
         if let c = r.cursor { items.append(QueryItem(name: "cursor", value: c)) }

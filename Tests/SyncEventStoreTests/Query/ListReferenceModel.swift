@@ -40,12 +40,12 @@ struct ListScenario {
     var targets: [TypeID: [TypeID]] = [:]
     var refs: [String] = []
 
-    init(seed: UInt64) {
+    init(seed: UInt64, instancesPerOrganization: Int = 5) {
         random = SeededRandomSource(seed: seed)
         for _ in 0..<3 {
             let org = id(.organization)
             orgs.append(org)
-            instances[org] = (0..<5).map { _ in id(.connectorInstance) }
+            instances[org] = (0..<instancesPerOrganization).map { _ in id(.connectorInstance) }
             targets[org] = (0..<6).map { _ in id(.connectorTarget) }
         }
     }
