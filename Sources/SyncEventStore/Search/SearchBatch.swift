@@ -32,7 +32,7 @@ final class SearchBatch {
         let org = r.organizationBytes
         let scope = Scope(
             orgHigh: org.loadUnaligned(fromByteOffset: 0, as: UInt64.self).bigEndian,
-            orgLow: org.loadUnaligned(fromByteOffset: 8, as: UInt64.self).bigEndian, chunk: seq >> 16)
+            orgLow: org.loadUnaligned(fromByteOffset: 8, as: UInt64.self).bigEndian, chunk: SearchIndex.chunk(seq))
         let postings: GramPostings
         if let p = scopes[scope] {
             postings = p
@@ -40,7 +40,7 @@ final class SearchBatch {
             postings = GramPostings()
             scopes[scope] = postings
         }
-        let low = UInt16(truncatingIfNeeded: seq)
+        let low = SearchIndex.low(seq)
         r.withSearchText { text in
             for n in 1...3 where text.count >= n {
                 for i in 0...(text.count - n) { postings.append(SearchIndex.gram(text, i, n), low) }
@@ -61,16 +61,21 @@ final class SearchBatch {
 
     /// Writes every gathered container, merged with what is stored.
     func flush(_ txn: some StorageWriteTransaction) throws {
+        // In key order, so the B-tree fills its pages instead of splitting them at random.
+        var containers: [(key: [UInt8], lows: [UInt16])] = []
         for (scope, p) in scopes {
-            try p.forEach { gram, lows in
+            p.forEach { gram, lows in
                 let id = ContainerID(orgHigh: scope.orgHigh, orgLow: scope.orgLow, gram: gram, chunk: scope.chunk)
-                let key = id.key()
-                var container = try txn.withValue(.search, key) { PostingContainer(bytes: $0) } ?? PostingContainer()
-                container.append(contentsOf: lows)
-                try txn.put(.search, key, container.encoded())
+                containers.append((id.key(), lows))
             }
         }
         scopes.removeAll()
+        containers.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        for (key, lows) in containers {
+            var container = try txn.withValue(.search, key) { PostingContainer(bytes: $0) } ?? PostingContainer()
+            container.append(contentsOf: lows)
+            try txn.put(.search, key, container.encoded())
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 /// search text, the set of events containing it, as chunked posting containers in the `search` table.
 ///
 /// Every event gets a `searchSeq` (a store-wide number, kept for its lifetime); containers hold the low
-/// 16 bits of the seqs of one 65,536-seq chunk, as a sorted `UInt16` array or, when dense, a bitmap.
+/// low bits of the seqs of one chunk of 8,192 seqs, as a sorted `UInt16` array or, when dense, a 1 KiB bitmap.
 ///
 /// Keys of the `search` table:
 /// - `org ‖ n ‖ gram (n bytes) ‖ chunk (u32 BE)` → container (`n` = 1…3)
@@ -12,9 +12,17 @@
 /// intersection is a superset of the matching events (exact for queries of 1–3 bytes), so a `q` that
 /// matches nothing is answered from the containers alone.
 enum SearchIndex {
-    static let seqCounterKey: [UInt8] = Array("searchSeq".utf8)
-    /// Containers with more entries than this become bitmaps.
-    static let arrayLimit = 4096
+    static let seqCounterPrefix: [UInt8] = Array("searchSeq".utf8)
+    /// Seqs per container chunk: 2^13, so that a container (at most a 1 KiB bitmap) stays inside an LMDB
+    /// leaf page instead of taking overflow pages of its own.
+    static let chunkBits: UInt32 = 13
+    /// Values per chunk.
+    static let chunkSize = 1 << Int(chunkBits)
+    /// Containers with more entries than this become bitmaps (the delta-encoded array would be larger).
+    static let arrayLimit = chunkSize / 8
+
+    @inline(__always) static func chunk(_ seq: UInt32) -> UInt32 { seq >> chunkBits }
+    @inline(__always) static func low(_ seq: UInt32) -> UInt16 { UInt16(truncatingIfNeeded: seq & UInt32(chunkSize - 1)) }
 
     // MARK: Grams
 
@@ -68,19 +76,27 @@ enum SearchIndex {
 
     // MARK: Writes
 
-    /// The next search seq, from the counter in `meta`.
-    static func nextSeq(_ txn: some StorageWriteTransaction) throws -> UInt32 {
-        let current = try txn.withValue(.meta, seqCounterKey) { $0.loadUnaligned(as: UInt32.self).littleEndian } ?? 0
-        guard current < UInt32.max else { throw StorageError.storageFull(limit: Int(UInt32.max)) }
-        try txn.put(.meta, seqCounterKey, withUnsafeBytes(of: (current + 1).littleEndian) { Array($0) })
-        return current
+    /// The `meta` key of an organization's seq counter. Seqs are numbered per organization, so that
+    /// each container chunk holds one organization's events densely.
+    static func seqCounterKey(_ org: TypeID) -> [UInt8] {
+        var key = seqCounterPrefix
+        org.appendBytes(to: &key)
+        return key
     }
 
-    /// Reserves `count` consecutive seqs; returns the first.
-    static func reserveSeqs(_ txn: some StorageWriteTransaction, count: Int) throws -> UInt32 {
-        let current = try txn.withValue(.meta, seqCounterKey) { $0.loadUnaligned(as: UInt32.self).littleEndian } ?? 0
-        guard UInt64(current) + UInt64(count) < UInt64(UInt32.max) else { throw StorageError.storageFull(limit: Int(UInt32.max)) }
-        try txn.put(.meta, seqCounterKey, withUnsafeBytes(of: (current + UInt32(count)).littleEndian) { Array($0) })
+    /// The next search seq of `org`.
+    static func nextSeq(_ txn: some StorageWriteTransaction, org: TypeID) throws -> UInt32 {
+        try reserveSeqs(txn, org: org, count: 1)
+    }
+
+    /// Reserves `count` consecutive seqs of `org`; returns the first.
+    static func reserveSeqs(_ txn: some StorageWriteTransaction, org: TypeID, count: Int) throws -> UInt32 {
+        let key = seqCounterKey(org)
+        let current = try txn.withValue(.meta, key) { $0.loadUnaligned(as: UInt32.self).littleEndian } ?? 0
+        guard UInt64(current) + UInt64(count) < UInt64(UInt32.max) else {
+            throw StorageError.storageFull(limit: Int(UInt32.max))
+        }
+        try txn.put(.meta, key, withUnsafeBytes(of: (current + UInt32(count)).littleEndian) { Array($0) })
         return current
     }
 
@@ -127,9 +143,9 @@ enum SearchIndex {
     }
 
     static func edit(_ txn: some StorageWriteTransaction, _ org: UnsafeRawBufferPointer, _ g: UInt32, _ seq: UInt32, insert: Bool) throws {
-        let key = containerKey(org: org, gram: g, chunk: seq >> 16)
+        let key = containerKey(org: org, gram: g, chunk: chunk(seq))
         var container = try txn.withValue(.search, key) { PostingContainer(bytes: $0) } ?? PostingContainer()
-        let changed = insert ? container.insert(UInt16(truncatingIfNeeded: seq)) : container.remove(UInt16(truncatingIfNeeded: seq))
+        let changed = insert ? container.insert(low(seq)) : container.remove(low(seq))
         guard changed else { return }
         if container.count == 0 { try txn.delete(.search, key) } else { try txn.put(.search, key, container.encoded()) }
     }
@@ -176,7 +192,7 @@ enum SearchIndex {
         var seqs: [UInt32] = []
         for (chunk, container) in base {
             container.forEach { low in
-                let seq = chunk << 16 | UInt32(low)
+                let seq = chunk << chunkBits | UInt32(low)
                 for i in order.dropFirst() {
                     guard let c = sets[i][chunk], c.contains(low) else { return }
                 }
@@ -195,10 +211,13 @@ enum SearchIndex {
     }
 }
 
-/// A set of 16-bit values: a sorted array, or a 65,536-bit bitmap when dense.
+/// A set of values below ``SearchIndex/chunkSize``: a sorted `UInt16` array, or a bitmap when dense.
 ///
-/// Encoded as `u8 kind ‖ u32 count (LE) ‖ payload` (kind 0: `UInt16` LE values; kind 1: 8,192 bytes).
+/// Encoded as `u8 kind ‖ u32 count (LE) ‖ payload`: kind 2, the gaps between sorted values as LEB128
+/// varints (about one byte a value); kind 1, the bitmap; kind 0 (read only), raw `UInt16` LE values.
 struct PostingContainer {
+    static let wordCount = SearchIndex.chunkSize / 64
+
     private var array: [UInt16] = []
     private var words: [UInt64] = []
     private var isBitmap = false
@@ -211,8 +230,32 @@ struct PostingContainer {
         count = Int(bytes.loadUnaligned(fromByteOffset: 1, as: UInt32.self).littleEndian)
         if bytes[0] == 1 {
             isBitmap = true
-            words = [UInt64](repeating: 0, count: 1024)
-            words.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[5..<(5 + 8192)])) }
+            words = [UInt64](repeating: 0, count: PostingContainer.wordCount)
+            words.withUnsafeMutableBytes {
+                $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[5..<(5 + 8 * PostingContainer.wordCount)]))
+            }
+        } else if bytes[0] == 2 {
+            // Deltas as LEB128 varints.
+            array = [UInt16](unsafeUninitializedCapacity: count) { buf, n in
+                var o = 5
+                var previous = 0
+                n = 0
+                while n < count && o < bytes.count {
+                    var delta = 0
+                    var shift = 0
+                    while o < bytes.count {
+                        let b = bytes[o]
+                        o += 1
+                        delta |= Int(b & 0x7F) << shift
+                        shift += 7
+                        if b & 0x80 == 0 { break }
+                    }
+                    previous += delta
+                    buf[n] = UInt16(truncatingIfNeeded: previous)
+                    n += 1
+                }
+            }
+            count = array.count
         } else {
             array = [UInt16](unsafeUninitializedCapacity: count) { buf, n in
                 for i in 0..<count { buf[i] = bytes.loadUnaligned(fromByteOffset: 5 + 2 * i, as: UInt16.self).littleEndian }
@@ -222,13 +265,22 @@ struct PostingContainer {
     }
 
     func encoded() -> [UInt8] {
-        var out: [UInt8] = [isBitmap ? 1 : 0]
+        var out: [UInt8] = [isBitmap ? 1 : 2]
         withUnsafeBytes(of: UInt32(count).littleEndian) { out.append(contentsOf: $0) }
         if isBitmap {
             words.withUnsafeBytes { out.append(contentsOf: $0) }
         } else {
             out.reserveCapacity(5 + 2 * array.count)
-            array.withUnsafeBytes { out.append(contentsOf: $0) }  // little-endian platforms
+            var previous = 0
+            for v in array {
+                var delta = Int(v) - previous
+                previous = Int(v)
+                while delta >= 0x80 {
+                    out.append(UInt8(delta & 0x7F) | 0x80)
+                    delta >>= 7
+                }
+                out.append(UInt8(delta))
+            }
         }
         return out
     }
@@ -250,7 +302,7 @@ struct PostingContainer {
     }
 
     private mutating func convertToBitmap() {
-        words = [UInt64](repeating: 0, count: 1024)
+        words = [UInt64](repeating: 0, count: PostingContainer.wordCount)
         for x in array { words[Int(x >> 6)] |= 1 << UInt64(x & 63) }
         array = []
         isBitmap = true

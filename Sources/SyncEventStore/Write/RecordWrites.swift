@@ -12,7 +12,14 @@ extension StorageWriteTransaction {
         let key = event.id.bytes
         let old = try get(.events, key)
         // The search seq is kept for the record's lifetime; a new record takes the next one.
-        let seq = try old.flatMap { try $0.withUnsafeBytes { try RecordView($0).searchSeq } } ?? SearchIndex.nextSeq(self)
+        // (Seqs are per organization: a record moved to another organization takes a new one.)
+        let kept = try old.flatMap { bytes in
+            try bytes.withUnsafeBytes { b -> UInt32? in
+                let view = try RecordView(b)
+                return view.organizationId == event.organizationId ? view.searchSeq : nil
+            }
+        }
+        let seq = try kept ?? SearchIndex.nextSeq(self, org: event.organizationId)
         let new = RecordCodec.encode(event, leaseExpiresAt: leaseExpiresAt, searchSeq: seq)
         try new.withUnsafeBytes { n in
             let newView = try RecordView(n)
@@ -57,13 +64,17 @@ extension StorageWriteTransaction {
     /// postings one container at a time. Same entries as `storeRecord` for each event, fewer page splits.
     func insertNewRecords(_ events: [SyncEvent]) throws {
         guard !events.isEmpty else { return }
-        let first = try SearchIndex.reserveSeqs(self, count: events.count)
+        var perOrganization: [TypeID: Int] = [:]
+        for e in events { perOrganization[e.organizationId, default: 0] += 1 }
+        var nextSeq: [TypeID: UInt32] = [:]
+        for (org, count) in perOrganization { nextSeq[org] = try SearchIndex.reserveSeqs(self, org: org, count: count) }
         let batch = SearchBatch()
         var indexKeys: [[UInt8]] = []
         indexKeys.reserveCapacity(events.count * 9)
         let sorted = events.sorted { $0.id < $1.id }
-        for (offset, event) in sorted.enumerated() {
-            let seq = first + UInt32(offset)
+        for event in sorted {
+            let seq = nextSeq[event.organizationId]!
+            nextSeq[event.organizationId] = seq + 1
             let record = RecordCodec.encode(event, searchSeq: seq)
             try record.withUnsafeBytes { bytes in
                 let view = try RecordView(bytes)
