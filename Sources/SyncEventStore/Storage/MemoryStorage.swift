@@ -18,7 +18,9 @@ struct ChunkedSortedMap: Sendable {
         func clone() -> Chunk { Chunk(keys: keys, values: values) }
     }
 
-    static let maximumChunk = 256
+    /// Entries per chunk before it splits: large enough that the chunk list (copied by a write
+    /// transaction's first change) stays short, small enough that an insert moves little.
+    static let maximumChunk = 1024
     private(set) var chunks: [Chunk] = []
     private(set) var count = 0
     private(set) var byteCount = 0

@@ -82,6 +82,39 @@ struct OrderedMapTests {
         try exercise(storage, seed: seed)
     }
 
+    /// Enough keys to split chunks many times, then deletes that empty some: order and contents hold,
+    /// and a snapshot taken before the writes does not change.
+    @Test func memoryChunksSplitAndEmpty() throws {
+        let storage = MemoryStorage()
+        var r = SeededRandomSource(seed: 9)
+        var model = Set<[UInt8]>()
+        for _ in 0..<4 {
+            try storage.write { txn in
+                for _ in 0..<3000 {
+                    let k = withUnsafeBytes(of: (r.next() % 20_000).bigEndian) { Array($0) }
+                    try txn.put(.indexes, k, [1])
+                    model.insert(k)
+                }
+            }
+        }
+        let before = try storage.read { txn in (txn as MemoryReadTransaction) }
+        try storage.write { txn in
+            for k in model.sorted(by: { $0.lexicographicallyPrecedes($1) }) where r.next() % 3 != 0 {
+                let existed = try txn.delete(.indexes, k)
+                #expect(existed)
+                model.remove(k)
+            }
+        }
+        let expected = model.sorted { $0.lexicographicallyPrecedes($1) }
+        try storage.read { txn in
+            var keys: [[UInt8]] = []
+            var c = try txn.makeCursor(.indexes)
+            if try c.first() { repeat { keys.append(try c.key) } while try c.next() }
+            #expect(keys == expected)
+        }
+        #expect(try before.entryCount(.indexes) > expected.count)
+    }
+
     @Test func memoryCursorSurvivesWritesInItsTransaction() throws {
         let storage = MemoryStorage()
         try storage.write { txn in
