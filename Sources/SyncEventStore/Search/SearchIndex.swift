@@ -101,14 +101,7 @@ enum SearchIndex {
     }
 
     /// Keeps the index in step with a record change (insert: `old` nil; delete: `new` nil).
-    static func update(
-        _ txn: some StorageWriteTransaction, old: RecordView?, new: RecordView?, batch: SearchBatch? = nil
-    ) throws {
-        if old == nil, let new, let seq = new.searchSeq, let batch {
-            try putOrder(txn, new, seq)
-            batch.add(new, seq: seq)
-            return
-        }
+    static func update(_ txn: some StorageWriteTransaction, old: RecordView?, new: RecordView?) throws {
         if let old, let new, let seq = new.searchSeq, old.searchSeq == seq {
             let sameText = old.withSearchText { a in new.withSearchText { b in a.elementsEqual(b) } }
             let sameOrder = old.startedAt == new.startedAt

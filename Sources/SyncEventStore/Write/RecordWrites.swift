@@ -8,7 +8,7 @@ extension StorageWriteTransaction {
     /// Stores `event` (new or replacing the stored record with the same id) and updates its index entries.
     /// - Returns: the record's previous bytes, if there was one.
     @discardableResult
-    func storeRecord(_ event: SyncEvent, leaseExpiresAt: Timestamp? = nil, searchBatch: SearchBatch? = nil) throws -> [UInt8]? {
+    func storeRecord(_ event: SyncEvent, leaseExpiresAt: Timestamp? = nil) throws -> [UInt8]? {
         let key = event.id.bytes
         let old = try get(.events, key)
         // The search seq is kept for the record's lifetime; a new record takes the next one.
@@ -36,7 +36,7 @@ extension StorageWriteTransaction {
                 }
             } else {
                 for k in newKeys { try put(.indexes, k, []) }
-                try SearchIndex.update(self, old: nil, new: newView, batch: searchBatch)
+                try SearchIndex.update(self, old: nil, new: newView)
             }
         }
         try put(.events, key, new)
