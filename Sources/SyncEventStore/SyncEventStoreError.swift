@@ -8,6 +8,9 @@ public enum SyncEventStoreError: Error, Sendable, Equatable, CustomStringConvert
     case notFound(TypeID)
     /// The event exists but is not in a state that allows the operation; nothing changed.
     case invalidTransition(id: TypeID, status: EventStatus, operation: String)
+    /// The claim no longer holds the event: its lease was reclaimed, the event was retried, claimed
+    /// again, finished or deleted. Nothing changed; stop working on the event (another worker may own it).
+    case leaseLost(id: TypeID)
     /// The store reached its configured maximum size; raise `maximumMapSize` or prune.
     case storageFull(limitBytes: Int)
     /// The store's files are damaged or of an unknown format; restore a backup.
@@ -31,6 +34,8 @@ public enum SyncEventStoreError: Error, Sendable, Equatable, CustomStringConvert
         case .notFound(let id): return "no event with id \(id)"
         case .invalidTransition(let id, let status, let op):
             return "cannot \(op) event \(id): it is \(status.rawValue)"
+        case .leaseLost(let id):
+            return "the claim on event \(id) was lost (its lease was reclaimed or the event retried); stop working on it"
         case .storageFull(let limit):
             return "the store reached its maximum size of \(limit) bytes; raise maximumMapSize or prune old events"
         case .corrupted(let m): return "the store is corrupted: \(m); restore it from a backup"

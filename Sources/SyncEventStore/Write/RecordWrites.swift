@@ -5,10 +5,11 @@ import Glibc
 /// The only place records are written or removed: every change keeps every index (and the search
 /// index) consistent in the same transaction.
 extension StorageWriteTransaction {
-    /// Stores `event` (new or replacing the stored record with the same id) and updates its index entries.
+    /// Stores `event` (new or replacing the stored record with the same id) and updates its index entries;
+    /// `lease` is the claim's lease of a `running` event (none otherwise).
     /// - Returns: the record's previous bytes, if there was one.
     @discardableResult
-    func storeRecord(_ event: SyncEvent, leaseExpiresAt: Timestamp? = nil) throws -> [UInt8]? {
+    func storeRecord(_ event: SyncEvent, lease: Lease? = nil) throws -> [UInt8]? {
         let key = event.id.bytes
         let old = try get(.events, key)
         // The search seq is kept for the record's lifetime; a new record takes the next one.
@@ -20,7 +21,7 @@ extension StorageWriteTransaction {
             }
         }
         let seq = try kept ?? SearchIndex.nextSeq(self, org: event.organizationId)
-        let new = RecordCodec.encode(event, leaseExpiresAt: leaseExpiresAt, searchSeq: seq)
+        let new = RecordCodec.encode(event, lease: lease, searchSeq: seq)
         try new.withUnsafeBytes { n in
             let newView = try RecordView(n)
             let newKeys = IndexKey.keys(for: newView)

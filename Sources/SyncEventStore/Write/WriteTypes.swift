@@ -20,21 +20,27 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// The delay in milliseconds after failure number `attempt` (1-based), for a jitter `unit` in 0..<1.
     public func delayMilliseconds(afterAttempt attempt: Int, unit: Double) -> Int64 {
-        let base = Double(baseDelay.milliseconds)
+        let base = Double(max(0, baseDelay.milliseconds))
         let exponential = base * pow2(max(0, attempt - 1))
         let jittered = exponential * (0.8 + unit * 0.4)
-        let capped = min(Double(maximumDelay.milliseconds), jittered.rounded(.toNearestOrAwayFromZero))
-        return Int64(capped)
+        let capped = min(Double(max(0, maximumDelay.milliseconds)), jittered.rounded(.toNearestOrAwayFromZero))
+        // Huge delays saturate instead of trapping (2^63 as a Double does not fit an Int64).
+        guard capped.isFinite, capped < 0x1p63 else { return capped.isNaN ? 0 : Int64.max }
+        return Int64(max(0, capped))
     }
 
     private func pow2(_ n: Int) -> Double { n >= 1023 ? .infinity : Double(sign: .plus, exponent: n, significand: 1) }
 }
 
 extension Duration {
-    /// The duration in whole milliseconds (truncated).
+    /// The duration in whole milliseconds (truncated), saturating at the ends of `Int64`.
     var milliseconds: Int64 {
         let (s, a) = components
-        return s * 1000 + a / 1_000_000_000_000_000
+        let (ms, overflow) = s.multipliedReportingOverflow(by: 1000)
+        if overflow { return s < 0 ? Int64.min : Int64.max }
+        let (sum, overflow2) = ms.addingReportingOverflow(a / 1_000_000_000_000_000)
+        if overflow2 { return ms < 0 ? Int64.min : Int64.max }
+        return sum
     }
 }
 
@@ -92,7 +98,7 @@ public enum FinishStatus: String, Sendable, CaseIterable {
     }
 }
 
-/// What ``SyncEventStore/fail(id:error:transient:now:policy:)`` did with the event.
+/// What ``SyncEventStore/fail(_:error:transient:now:policy:)`` did with the event.
 public enum FailResult: Sendable, Equatable {
     /// Transient and attempts remain: back to `queued`, due at `nextAttemptAt`.
     case retryScheduled(SyncEvent)
