@@ -33,10 +33,16 @@ enum RecordCodec {
         static let leaseExpiresAt = Flags2(rawValue: 1 << 0)
         static let searchSeq = Flags2(rawValue: 1 << 1)
         static let leaseToken = Flags2(rawValue: 1 << 2)
+        /// A queued event whose `nextAttemptAt` passed: `claimDue` moved it to the ready queue.
+        static let promoted = Flags2(rawValue: 1 << 3)
+        /// The record cannot be decoded (found by `claimDue`): kept, reported, out of the claim queue.
+        static let quarantined = Flags2(rawValue: 1 << 4)
     }
 
     /// Encodes `event`; `searchText` is the lowercased search text when it differs from the raw one.
-    static func encode(_ event: SyncEvent, lease: Lease? = nil, searchSeq: UInt32? = nil) -> [UInt8] {
+    static func encode(_ event: SyncEvent, lease: Lease? = nil, searchSeq: UInt32? = nil, promoted: Bool = false)
+        -> [UInt8]
+    {
         var out: [UInt8] = []
         out.reserveCapacity(160)
         out.append(version)
@@ -56,6 +62,7 @@ enum RecordCodec {
         var flags2: Flags2 = []
         if lease != nil { flags2.formUnion([.leaseExpiresAt, .leaseToken]) }
         if searchSeq != nil { flags2.insert(.searchSeq) }
+        if promoted && event.status == .queued && event.nextAttemptAt != nil { flags2.insert(.promoted) }
         out.append(flags.rawValue)
         out.append(flags2.rawValue)
         event.connectorTargetId?.appendBytes(to: &out)
@@ -216,6 +223,12 @@ struct RecordView {
         if flags.contains(.nextAttemptAt) { o += 8 }
         return ClaimToken(value: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: UInt64.self)))
     }
+    /// A queued event that `claimDue` may take (its back-off, if any, is over and it was promoted).
+    var isReady: Bool {
+        status == .queued && !isQuarantined && (!flags.contains(.nextAttemptAt) || flags2.contains(.promoted))
+    }
+    /// Whether `claimDue` found the record undecodable and took it out of the claim queue.
+    var isQuarantined: Bool { flags2.contains(.quarantined) }
     /// The stored lease, when the record has one.
     var lease: Lease? {
         guard let expiresAt = leaseExpiresAt, let token = leaseToken else { return nil }

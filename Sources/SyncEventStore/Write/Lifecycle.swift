@@ -33,48 +33,6 @@ extension Engine {
         return nil
     }
 
-    /// Claims up to `limit` due `queued` events, oldest first, at most one per target, skipping targets
-    /// that have a `running` event; each becomes `running` with a lease until `now + leaseMilliseconds`
-    /// and a new fence.
-    ///
-    /// Served from the `due` index: only entries with a due time `<= now` are read. An event without a
-    /// target is its own target (never blocked, never blocks).
-    func claimDue(now: Timestamp, limit: Int, leaseMilliseconds: Int64) throws -> [Claim] {
-        guard limit > 0 else { return [] }
-        let leaseEnd = now.adding(milliseconds: leaseMilliseconds)
-        return try storage.write { txn in
-            var due: [(started: Int64, id: TypeID)] = []
-            let nowKey = IndexKey.biased(now.millisecondsSince1970)
-            try txn.forEachKey(withPrefix: [IndexKind.due.rawValue]) { key in
-                guard key.count == 33 else { throw StorageError.corrupted("due index entry of \(key.count) bytes") }
-                if key.loadUnaligned(fromByteOffset: 1, as: UInt64.self).bigEndian > nowKey { return false }
-                let started = IndexKey.unbiased(key.loadUnaligned(fromByteOffset: 9, as: UInt64.self).bigEndian)
-                due.append((started, IndexKey.idAtEnd(of: key)))
-                return true
-            }
-            due.sort { a, b in a.started != b.started ? a.started < b.started : a.id < b.id }
-            var claimed: [Claim] = []
-            var decided = Set<TypeID>()  // targets already claimed or found running in this call
-            for (_, id) in due {
-                if claimed.count == limit { break }
-                guard var event = try txn.loadEvent(id) else {
-                    throw StorageError.corrupted("due index names missing event \(id)")
-                }
-                if let target = event.connectorTargetId {
-                    if !decided.insert(target).inserted { continue }
-                    if try txn.hasKey(withPrefix: IndexKey.prefix(.targetStatus, target.bytes, [EventStatus.running.code])) {
-                        continue
-                    }
-                }
-                event.status = .running
-                let lease = Lease(expiresAt: leaseEnd, token: .random())
-                try txn.storeRecord(event, lease: lease)
-                claimed.append(Claim(event: event, token: lease.token, leaseExpiresAt: leaseEnd))
-            }
-            return claimed
-        }
-    }
-
     /// Loads the event `claim` names inside `txn` and checks that the claim still holds it: the event is
     /// `running` and its stored fence is the claim's token. Else throws ``SyncEventStoreError/leaseLost(id:)``.
     static func heldEvent(_ txn: some StorageReadTransaction, _ claim: Claim) throws -> (SyncEvent, Lease) {
