@@ -15,8 +15,10 @@ build: deps
 release: deps
 	swift build -c release --product syncevents
 
+# The PostgreSQL conformance tests need a server: scripts/with-postgres.sh installs PostgreSQL when
+# missing, starts a throwaway cluster on a free loopback port, runs the tests against it and stops it.
 test: deps
-	swift test
+	bash scripts/with-postgres.sh swift test
 
 demo: release
 	bash scripts/demo.sh

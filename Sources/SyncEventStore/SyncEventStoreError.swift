@@ -25,6 +25,12 @@ public enum SyncEventStoreError: Error, Sendable, Equatable, CustomStringConvert
     case invalidArgument(String)
     /// A list request was invalid: the body of the endpoint's 400 answer.
     case invalidRequest(InvalidRequestError)
+    /// The database server (PostgreSQL backend) cannot be reached or did not answer in time; the message
+    /// says which server and why. Nothing was written; try again when it is back.
+    case unavailable(String)
+    /// The database holds a schema of a newer version of the library than this one; upgrade the library
+    /// (nothing was changed).
+    case incompatibleSchema(found: Int, supported: Int)
 
     /// A message a user can act on.
     public var description: String {
@@ -44,10 +50,14 @@ public enum SyncEventStoreError: Error, Sendable, Equatable, CustomStringConvert
         case .closed: return "the store is closed"
         case .invalidArgument(let m): return m
         case .invalidRequest(let e): return "invalid request: \(e.message)"
+        case .unavailable(let m): return "the database is unavailable: \(m)"
+        case .incompatibleSchema(let found, let supported):
+            return "the database schema is version \(found), newer than this library supports (\(supported)); upgrade the library"
         }
     }
 
-    init(_ error: any Error) {
+    /// The store's error for any error a backend met: store errors pass through, others are classified.
+    package init(_ error: any Error) {
         switch error {
         case let e as SyncEventStoreError: self = e
         case let e as RecordValidationError: self = .invalidRecord(e)

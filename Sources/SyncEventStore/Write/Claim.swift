@@ -35,12 +35,12 @@ public struct Claim: Sendable, Equatable, Identifiable {
 
 /// The fence of a ``Claim``: an opaque 64-bit value, printed as 16 hexadecimal digits.
 public struct ClaimToken: Sendable, Hashable, CustomStringConvertible, LosslessStringConvertible {
-    let value: UInt64
+    package let value: UInt64
 
-    init(value: UInt64) { self.value = value }
+    package init(value: UInt64) { self.value = value }
 
     /// A new random token, never 0 (0 marks "no fence" in the record).
-    static func random() -> ClaimToken {
+    package static func random() -> ClaimToken {
         var g = SystemRandomNumberGenerator()
         var v: UInt64 = 0
         while v == 0 { v = g.next() }

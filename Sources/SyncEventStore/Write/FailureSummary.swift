@@ -1,16 +1,16 @@
 /// How a failure goes into `summaryJson` so that the record always fits its limits: a failed attempt
 /// must always be recordable, or the event would stay `running` for ever.
-enum FailureSummary {
+package enum FailureSummary {
     /// Error messages are cut to at most this many UTF-8 bytes (on a Unicode scalar boundary).
     static let maximumMessageBytes = 2000
     /// The message of an attempt whose lease ran out.
-    static let leaseExpired = "lease expired"
+    package static let leaseExpired = "lease expired"
 
     /// `summary` with `lastError: message` merged in, and for a `final` failure `error: message` and
     /// `outcome: "failed"`. The message is cut to ``maximumMessageBytes`` bytes, then shorter until the
     /// summary's JSON fits `limits.maximumSummaryBytes`; if even an empty message does not fit, the other
     /// keys are dropped, largest first.
-    static func merge(_ message: String, into summary: JSONObject?, final: Bool, limits: RecordLimits) -> JSONObject {
+    package static func merge(_ message: String, into summary: JSONObject?, final: Bool, limits: RecordLimits) -> JSONObject {
         var cut = prefix(message, bytes: maximumMessageBytes)
         while true {
             let built = build(cut, summary ?? JSONObject(), final: final)

@@ -34,7 +34,7 @@ public struct RetryPolicy: Sendable, Equatable {
 
 extension Duration {
     /// The duration in whole milliseconds (truncated), saturating at the ends of `Int64`.
-    var milliseconds: Int64 {
+    package var milliseconds: Int64 {
         let (s, a) = components
         let (ms, overflow) = s.multipliedReportingOverflow(by: 1000)
         if overflow { return s < 0 ? Int64.min : Int64.max }
@@ -46,7 +46,7 @@ extension Duration {
 
 extension Timestamp {
     /// This time moved by `milliseconds`, clamped to the range a record may hold.
-    func adding(milliseconds: Int64) -> Timestamp {
+    package func adding(milliseconds: Int64) -> Timestamp {
         let (sum, overflow) = millisecondsSince1970.addingReportingOverflow(milliseconds)
         let ms = overflow ? Timestamp.latest.millisecondsSince1970 : sum
         return Timestamp(millisecondsSince1970: min(max(ms, Timestamp.earliest.millisecondsSince1970), Timestamp.latest.millisecondsSince1970))
@@ -55,7 +55,7 @@ extension Timestamp {
 
 extension RandomSource {
     /// A uniform double in 0..<1 from the next 53 random bits.
-    mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    package mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
 }
 
 /// What ``SyncEventStore/enqueuePush(target:sha:organization:instance:remoteId:deliveryId:summary:id:now:)``
@@ -89,7 +89,7 @@ public enum FinishStatus: String, Sendable, CaseIterable {
     /// Nothing to do.
     case ignored
 
-    var status: EventStatus {
+    package var status: EventStatus {
         switch self {
         case .completed: return .completed
         case .partial: return .partial
