@@ -22,7 +22,7 @@ extension Engine {
         var quarantined: [(TypeID, String)] = []
         let claims = try storage.write { txn -> [Claim] in
             quarantined = []
-            try Engine.promoteDue(txn, now: now, limit: Engine.promotionBatch)
+            quarantined = try Engine.promoteDue(txn, now: now, limit: Engine.promotionBatch)
             var claims: [Claim] = []
             while claims.count < limit {
                 var next: TypeID?
@@ -55,7 +55,9 @@ extension Engine {
 
     /// Moves up to `limit` delayed events whose `nextAttemptAt` is at or before `now` into the ready
     /// queue, by rewriting each record with the promoted flag (its index entries follow).
-    static func promoteDue(_ txn: some StorageWriteTransaction, now: Timestamp, limit: Int) throws {
+    /// - Returns: the records found undecodable (quarantined), with the reason.
+    static func promoteDue(_ txn: some StorageWriteTransaction, now: Timestamp, limit: Int) throws -> [(TypeID, String)] {
+        var quarantined: [(TypeID, String)] = []
         var due: [TypeID] = []
         let nowKey = IndexKey.biased(now.millisecondsSince1970)
         try txn.forEachKey(withPrefix: [IndexKind.delayed.rawValue]) { key in
@@ -70,10 +72,13 @@ extension Engine {
             }
             switch loaded {
             case nil: throw StorageError.corrupted("delayed index names missing event \(id)")
-            case .failure: try txn.quarantineRecord(id)  // reported when verify runs
+            case .failure(let error):
+                try txn.quarantineRecord(id)
+                quarantined.append((id, String(describing: error)))
             case .success(let event): try txn.storeRecord(event, promoted: true)
             }
         }
+        return quarantined
     }
 }
 

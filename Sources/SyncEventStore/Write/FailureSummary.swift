@@ -3,13 +3,15 @@
 package enum FailureSummary {
     /// Error messages are cut to at most this many UTF-8 bytes (on a Unicode scalar boundary).
     static let maximumMessageBytes = 2000
+    /// A message is never cut below this many bytes to keep other keys: those give way first.
+    static let minimumMessageBytes = 100
     /// The message of an attempt whose lease ran out.
     package static let leaseExpired = "lease expired"
 
     /// `summary` with `lastError: message` merged in, and for a `final` failure `error: message` and
-    /// `outcome: "failed"`. The message is cut to ``maximumMessageBytes`` bytes, then shorter until the
-    /// summary's JSON fits `limits.maximumSummaryBytes`; if even an empty message does not fit, the other
-    /// keys are dropped, largest first.
+    /// `outcome: "failed"`. The message is cut to ``maximumMessageBytes`` bytes, then shorter (down to
+    /// ``minimumMessageBytes``) until the summary's JSON fits `limits.maximumSummaryBytes`; if it still
+    /// does not fit, the other keys are dropped, largest first.
     package static func merge(_ message: String, into summary: JSONObject?, final: Bool, limits: RecordLimits) -> JSONObject {
         var cut = prefix(message, bytes: maximumMessageBytes)
         while true {
@@ -17,14 +19,14 @@ package enum FailureSummary {
             let size = jsonSize(built)
             if size <= limits.maximumSummaryBytes { return built }
             let bytes = cut.utf8.count
-            if bytes == 0 { break }
+            if bytes <= minimumMessageBytes { break }
             // Each byte of the message writes at least one byte per copy: cutting `over / copies` bytes
             // removes at least `over` bytes of JSON.
             let over = size - limits.maximumSummaryBytes
             let copies = final ? 2 : 1
-            cut = prefix(cut, bytes: max(0, bytes - (over + copies - 1) / copies))
+            cut = prefix(cut, bytes: max(minimumMessageBytes, bytes - (over + copies - 1) / copies))
         }
-        // An empty message still does not fit: drop the other keys, largest first.
+        // A short message still does not fit: drop the other keys, largest first.
         var rest = summary ?? JSONObject()
         rest["lastError"] = nil
         rest["error"] = nil
@@ -32,10 +34,10 @@ package enum FailureSummary {
         let bySize = rest.members.map { ($0.key, jsonSize(JSONObject([($0.key, $0.value)]))) }.sorted { $0.1 > $1.1 }
         for (key, _) in bySize {
             rest[key] = nil
-            let built = build("", rest, final: final)
+            let built = build(cut, rest, final: final)
             if jsonSize(built) <= limits.maximumSummaryBytes { return built }
         }
-        return build("", JSONObject(), final: final)
+        return build(prefix(cut, bytes: max(0, limits.maximumSummaryBytes / 12 - 10)), JSONObject(), final: final)
     }
 
     private static func build(_ message: String, _ base: JSONObject, final: Bool) -> JSONObject {

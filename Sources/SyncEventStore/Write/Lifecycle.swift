@@ -22,13 +22,16 @@ extension Engine {
     /// The first stored `push` event of `target` whose revision is exactly `sha`.
     static func existingPush(_ txn: some StorageReadTransaction, target: TypeID, sha: String) throws -> SyncEvent? {
         let prefix = IndexKey.prefix(.pushRevision, target.bytes, IndexKey.revisionKey(sha))
+        let shaBytes = Array(sha.utf8)
         for id in try txn.idsAtKeyEnd(withPrefix: prefix) {
-            // Revisions longer than 64 bytes are keyed by their SHA-256: confirm the exact text.
-            if let e = try txn.loadEvent(id), e.eventType == .push, e.connectorTargetId == target,
-                e.sourceRevisionRef == sha
-            {
-                return e
+            // Revisions longer than 64 bytes are keyed by their SHA-256: confirm the exact text on the raw
+            // record, and decode only the match (an undecodable other record never gets in the way).
+            let matches = try txn.withValue(.events, id.bytes) { bytes -> Bool in
+                let r = try RecordView(bytes)
+                return r.eventType == .push && r.connectorTargetId == target
+                    && r.sourceRevisionRef.map { $0.elementsEqual(shaBytes) } == true
             }
+            if matches == true, let e = try txn.loadEvent(id) { return e }
         }
         return nil
     }

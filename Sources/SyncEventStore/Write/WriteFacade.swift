@@ -177,15 +177,19 @@ extension SyncEventStore {
         try mapErrors { try writeSide.event(id: id, as: viewer) }
     }
 
-    /// Deletes every event of the connector instance `instance` of `organization`, indexes included, in
-    /// one transaction. - Returns: how many events were removed.
+    /// Deletes every event of the connector instance `instance` of `organization`, indexes included.
+    ///
+    /// Works in transactions of at most 128 events, so claims and enqueues wait behind one chunk (a few
+    /// milliseconds), not behind the whole delete. Each chunk is atomic, the whole is not: if it stops
+    /// half way (an error, a crash), the events left are intact and calling it again finishes the job.
+    /// - Returns: how many events were removed.
     @discardableResult
     public func deleteEvents(ofInstance instance: TypeID, in organization: TypeID) throws(SyncEventStoreError) -> Int {
         try mapErrors { try writeSide.deleteEvents(organization: organization, instances: [instance]) }
     }
 
-    /// Deletes every event of the connector instances `instances` of `organization` in one transaction.
-    /// - Returns: how many events were removed.
+    /// Deletes every event of the connector instances `instances` of `organization`, in chunks as
+    /// ``deleteEvents(ofInstance:in:)`` does. - Returns: how many events were removed.
     @discardableResult
     public func deleteEvents(ofInstances instances: some Sequence<TypeID>, in organization: TypeID)
         throws(SyncEventStoreError) -> Int
@@ -194,7 +198,8 @@ extension SyncEventStore {
         return try mapErrors { try writeSide.deleteEvents(organization: organization, instances: list) }
     }
 
-    /// Deletes every event of `organization` in one transaction. - Returns: how many events were removed.
+    /// Deletes every event of `organization`, in chunks as ``deleteEvents(ofInstance:in:)`` does.
+    /// - Returns: how many events were removed.
     @discardableResult
     public func deleteEvents(ofOrganization organization: TypeID) throws(SyncEventStoreError) -> Int {
         try mapErrors { try writeSide.deleteEvents(organization: organization) }
@@ -203,7 +208,11 @@ extension SyncEventStore {
     /// Retention (the reference has none): per target (events without a target: per connector instance),
     /// keeps the newest `keepingLatest` events whatever their age and removes the older finished events
     /// (`completed`, `failed`, `partial`, `ignored`) that started before `cutoff`. Never removes
-    /// `pending`, `queued` or `running` events. One transaction.
+    /// `pending`, `queued` or `running` events.
+    ///
+    /// Reads only the candidates (finished events that started before `cutoff`, from the status index)
+    /// and removes them in transactions of at most 128 events, so claims wait behind one chunk. Each
+    /// chunk is atomic; calling it again after an interruption finishes the job.
     /// - Returns: how many events were removed.
     @discardableResult
     public func prune(olderThan cutoff: Timestamp, keepingLatest: Int) throws(SyncEventStoreError) -> Int {

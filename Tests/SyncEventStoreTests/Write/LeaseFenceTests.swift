@@ -147,3 +147,48 @@ struct LeaseFenceTests {
         #expect(try reopened.verifyIndexes() == [])
     }
 }
+
+/// A store of format 1 (one `due` index for every queued event) is migrated to the claim queue on open.
+@Suite("Format 1 migration")
+struct FormatMigrationTests {
+    @Test func aFormat1StoreGetsItsClaimQueueOnOpen() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.sub("store")
+        var f = Fixtures(seed: 31)
+        let (org, instance) = (f.id(.organization), f.id(.connectorInstance))
+        let t = [f.id(.connectorTarget), f.id(.connectorTarget)]
+        var running = queuedEvent(&f, org: org, instance: instance, target: t[1], at: 1)
+        running.status = .running
+        let events = [
+            queuedEvent(&f, org: org, instance: instance, target: t[0], at: 30),
+            queuedEvent(&f, org: org, instance: instance, target: t[0], at: 20, next: 500),
+            queuedEvent(&f, org: org, instance: instance, target: t[1], at: 10),
+            queuedEvent(&f, org: org, instance: instance, at: 40), running,
+        ]
+        var store = try SyncEventStore.open(at: path)
+        try store.record(contentsOf: events)
+        // Rewrite the queue indexes as format 1 had them.
+        try store.write { txn in
+            for kind in [IndexKind.delayed, .targetQueue, .ready, .queueHead] {
+                var keys: [[UInt8]] = []
+                try txn.forEachKey(withPrefix: [kind.rawValue]) { keys.append(Array($0)); return true }
+                for k in keys { try txn.delete(.indexes, k) }
+            }
+            for e in events where e.status == .queued {
+                var k: [UInt8] = [IndexKind.delayed.rawValue]
+                IndexKey.appendBE(IndexKey.biased(e.nextAttemptAt?.millisecondsSince1970 ?? Int64.min), to: &k)
+                IndexKey.appendBE(IndexKey.biased(e.startedAt.millisecondsSince1970), to: &k)
+                try txn.put(.indexes, k + e.id.bytes, [])
+            }
+            try txn.put(.meta, Array("format".utf8), [1])
+        }
+        #expect(try store.verifyIndexes() != [])
+        store.close()
+        store = try SyncEventStore.open(at: path)
+        defer { store.close() }
+        #expect(try store.verifyIndexes() == [])
+        // t[1] runs; t[0]'s oldest ready event is the one at 30 (the one at 20 backs off until 500).
+        #expect(try store.claimDue(now: ms(100), limit: 10).map(\.id) == [events[0].id, events[3].id])
+        #expect(try store.claimDue(now: ms(600), limit: 10) == [])  // t[0] is busy now
+    }
+}
