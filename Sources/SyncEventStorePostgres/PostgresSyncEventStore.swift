@@ -58,6 +58,18 @@ public final class PostgresSyncEventStore: SyncEventStoring {
         try configuration.validateSchema()
         var logger = Logger(label: "SyncEventStorePostgres")
         logger.logLevel = .critical
+        // One direct connection first: a server that is down or refuses the login fails here at once
+        // with its reason, instead of leaving the pool's requests waiting until the operation timeout.
+        do {
+            var direct = PostgresConnection.Configuration(
+                host: configuration.host, port: configuration.port, username: configuration.username,
+                password: configuration.password, database: configuration.database, tls: .disable)
+            direct.options.connectTimeout = .init(configuration.connectTimeout)
+            let probe = try await PostgresConnection.connect(configuration: direct, id: 0, logger: logger)
+            try? await probe.close()
+        } catch {
+            throw map(error, configuration)
+        }
         let client = PostgresClient(configuration: configuration.clientConfiguration, backgroundLogger: logger)
         let runner = Task { await client.run() }
         do {
@@ -147,7 +159,8 @@ public final class PostgresSyncEventStore: SyncEventStoring {
                 default: return .io(code: -1, message: "PostgreSQL error \(state): \(message)")
                 }
             }
-            return .unavailable("cannot talk to PostgreSQL at \(configuration.serverDescription): \(e.code)")
+            let reason = e.underlying.map { String(describing: $0) } ?? String(describing: e.code)
+            return .unavailable("cannot talk to PostgreSQL at \(configuration.serverDescription): \(reason)")
         }
         if error is CancellationError { return .unavailable("the operation was cancelled") }
         return .unavailable("PostgreSQL at \(configuration.serverDescription): \(error)")

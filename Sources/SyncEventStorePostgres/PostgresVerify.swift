@@ -70,3 +70,12 @@ extension PostgresSyncEventStore {
         try await transaction { conn in _ = try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
     }
 }
+
+extension PostgresSyncEventStore {
+    /// Overwrites the stored schema version (tests of the refusal of newer schemas).
+    package func setSchemaVersion(_ version: Int) async throws(SyncEventStoreError) {
+        let sql = "UPDATE \(t.meta) SET number = \(version) WHERE key = 'schema_version'"
+        let logger = self.logger
+        try await transaction { conn in _ = try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
+    }
+}
