@@ -12,7 +12,9 @@
 /// a page copies ready bytes; `summaryJson` is the tail of that JSON (its last key).
 ///
 /// `leaseToken` (flag2 bit 2) is the fence of the claim that holds a `running` event; records written
-/// before it existed have none and read as token 0, which no claim carries.
+/// before it existed have none and read as token 0, which no claim carries. Flag2 bits 3 and 4 carry no
+/// data: `promoted` (a backing-off queued event now in the claim queue) and `quarantined` (set in place on
+/// a record `claimDue` could not decode).
 enum RecordCodec {
     static let version: UInt8 = 1
 
