@@ -26,7 +26,11 @@ struct Bench: ParsableCommand {
     @OptionGroup var store: StoreOption
 
     @Option(help: ArgumentHelp("The NDJSON file of requests.", valueName: "FILE"))
-    var queries: String
+    var queries: String?
+
+    @Option(help: ArgumentHelp(
+        "Also time this many claimDue(limit: 10) calls (they claim events: run it on a copy).", valueName: "N"))
+    var claims: Int = 0
 
     @Option(name: .customLong("repeat"), help: "Runs per request.")
     var repetitions: Int = 100
@@ -38,11 +42,13 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard repetitions >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        guard queries != nil || claims > 0 else { throw ValidationError("give --queries FILE, --claims N, or both") }
     }
 
     func run() throws {
-        let requests = try readRequests()
+        let requests = try queries.map { try readRequests($0) } ?? []
         let repetitions = self.repetitions
+        let claims = self.claims
         // --postgres goes through the same protocol: each request is a round trip and a transaction.
         try store.withStore { store in
             var timings = [Double](repeating: 0, count: repetitions)
@@ -56,7 +62,32 @@ struct Bench: ParsableCommand {
                 timings.sort()
                 Bench.report(request, response, timings)
             }
+            if claims > 0 { try await Bench.timeClaims(store, claims) }
         }
+    }
+
+    /// Times `count` claims of up to 10 due events each, every queued event being due (now is the latest
+    /// time a record holds), and prints one JSON line.
+    static func timeClaims(_ store: any SyncEventStoring, _ count: Int) async throws {
+        var timings: [Double] = []
+        var claimed = 0
+        for _ in 0..<count {
+            let start = monotonicSeconds()
+            let got = try await store.claimDue(now: .latest, limit: 10, lease: .seconds(600))
+            timings.append((monotonicSeconds() - start) * 1e6)
+            claimed += got.count
+        }
+        timings.sort()
+        let line = JSONObject([
+            ("claimDue", .number(.integer(10))), ("calls", .number(.integer(Int64(count)))),
+            ("claimed", .number(.integer(Int64(claimed)))),
+            ("p50_us", .number(.double((timings[timings.count / 2] * 10).rounded() / 10))),
+            ("p99_us", .number(.double((timings[min(timings.count - 1, timings.count * 99 / 100)] * 10).rounded() / 10))),
+        ])
+        var out: [UInt8] = []
+        JSONWriter.write(.object(line), to: &out)
+        out.append(UInt8(ascii: "\n"))
+        Output.writeAll(1, out)
     }
 
     /// Prints one JSON line: the query, its item count, p50 and p99 in microseconds.
@@ -76,7 +107,7 @@ struct Bench: ParsableCommand {
         Output.writeAll(1, out)
     }
 
-    private func readRequests() throws -> [Request] {
+    private func readRequests(_ queries: String) throws -> [Request] {
         var requests: [Request] = []
         try forEachLine(of: queries) { line, number in
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }

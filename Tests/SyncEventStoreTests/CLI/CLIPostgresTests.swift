@@ -56,6 +56,15 @@ struct CLIPostgresTests {
         #expect(try cli.ok(["export", "--postgres", pg]).stdout == (try cli.ok(["export", "--store", store]).stdout))
         #expect(try cli.ok(["verify", "--postgres", pg]).text.hasPrefix("ok: 1500 events"))
         #expect(try cli.ok(["stats", "--postgres", pg]).text.contains("1500 events"))
+        // bench: list requests and claims through the same protocol.
+        let requests = dir.sub("requests.ndjson")
+        try "{\"organizationId\": \"\(org)\", \"query\": \"status=failed&limit=5\"}\n".write(toFile: requests, atomically: true, encoding: .utf8)
+        let bench = try cli.ok(["bench", "--postgres", pg, "--queries", requests, "--repeat", "3", "--claims", "2"]).lines
+        #expect(bench.count == 2 && bench[0].contains("\"items\":5") && bench[1].contains("\"claimed\":"))
+        #expect(!bench[1].contains("\"claimed\":0"))
+        let claimed = try cli.ok(["export", "--postgres", pg]).lines.filter { $0.contains("\"status\":\"running\"") }.count
+        let running = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").filter { $0.contains("\"status\":\"running\"") }.count
+        #expect(claimed > running)
         // Importing again: every id is already there; nothing is written.
         let again = try cli.run(["import", "--postgres", pg, file])
         #expect(again.status == 1 && again.stderr.contains("already in the store"))
