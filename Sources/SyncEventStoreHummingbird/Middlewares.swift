@@ -45,8 +45,14 @@ public struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
 /// any other `HTTPError` `{"error":"<status reason>","message":…}`. Add it to the router itself (not a
 /// group) so that it also sees requests no route matched.
 public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// Creates the middleware.
-    public init() {}
+    /// Other paths of the server and their one method, answered with a 405 for any other method.
+    public let otherRoutes: [String: String]
+
+    /// Creates the middleware; `otherRoutes` maps the server's other paths to their method, e.g.
+    /// `["/health": "GET"]`.
+    public init(otherRoutes: [String: String] = [:]) {
+        self.otherRoutes = otherRoutes
+    }
 
     /// Passes the request on and rewrites an error into a JSON response.
     public func handle(
@@ -56,7 +62,9 @@ public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError {
             if error.status == .notFound {
-                let answer = SyncEventsEndpoint.unroutable(method: request.method.rawValue, path: request.uri.path)
+                let path = request.uri.path
+                let answer = otherRoutes[path].map { .methodNotAllowed(allowed: [$0]) }
+                    ?? SyncEventsEndpoint.unroutable(method: request.method.rawValue, path: path)
                 return SyncEventsRoutes<Context>.response(answer)
             }
             let code = String(error.status.reasonPhrase.lowercased().map { $0 == " " ? "_" : $0 })

@@ -36,7 +36,7 @@ public struct SyncEventsRoutes<Context: RequestContext>: Sendable {
     }
 
     /// The methods answered with 405 on the endpoint's paths (any other method gets the router's 404).
-    static var otherMethods: [HTTPRequest.Method] { [.get, .head, .post, .put, .patch, .delete, .options] }
+    static var otherMethods: [HTTPRequest.Method] { [.get, .head, .post, .put, .patch, .delete, .options, .trace] }
 
     /// Adds `connector-sync-events`, `connector-sync-events/:id` and `connector-sync-events/:id/retry`
     /// to `group`, relative to its path (mount on `router.group("v1")` for the contract's paths).
@@ -60,7 +60,7 @@ public struct SyncEventsRoutes<Context: RequestContext>: Sendable {
         }
     }
 
-    /// Answers a JSON 405 (with `allow: <allowed>`) to GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS
+    /// Answers a JSON 405 (with `allow: <allowed>`) to GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS and TRACE
     /// requests on `path`, except `allowed`; ``JSONErrorMiddleware`` covers any other method.
     public static func rejectOtherMethods(
         on group: some RouterMethods<Context>, path: RouterPath, allowed: HTTPRequest.Method

@@ -59,7 +59,7 @@ struct Serve: AsyncParsableCommand {
         let router = Router()
         router.add(middleware: AccessLogMiddleware(logger: logger))
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: JSONErrorMiddleware(otherRoutes: ["/health": "GET", "/openapi.yaml": "GET"]))
         router.get("health") { _, _ in
             SyncEventsRoutes<BasicRequestContext>.response(HTTPAnswer(status: 200, body: Array(#"{"ok":true}"#.utf8)))
         }
