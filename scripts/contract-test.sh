@@ -55,7 +55,7 @@ echo "contract test: $url (schemathesis $version, $examples examples per operati
 "$venv/bin/schemathesis" run Sources/SyncEventStoreHTTP/Resources/connector-sync-events.openapi.yaml \
     --url "$url" -H "Authorization: Bearer $token" \
     --checks all --exclude-checks positive_data_acceptance --max-examples "$examples" \
-    --report junit --report-dir "$work/report" --no-color
+    --no-color
 
 kill -TERM "$pid"
 status=0
