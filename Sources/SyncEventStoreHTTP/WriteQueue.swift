@@ -15,6 +15,11 @@ public final class WriteQueue: Sendable {
         queue = DispatchQueue(label: label, qos: .userInitiated)
     }
 
+    /// Runs the writes on `queue`, which should be serial and reserved for blocking work.
+    public init(queue: DispatchQueue) {
+        self.queue = queue
+    }
+
     /// Runs `body` on the queue and resumes the caller with its result once it returns.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in

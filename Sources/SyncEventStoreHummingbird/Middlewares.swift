@@ -42,7 +42,8 @@ public struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// Turns the router's errors into JSON bodies, never HTML or an empty body: an unknown path is
 /// 404 `{"error":"not_found",…}`, an unknown method on one of the endpoint's paths a 405 with `allow`, and
-/// any other `HTTPError` `{"error":"<status reason>","message":…}`. Add it to the router itself (not a
+/// any other `HTTPError` `{"error":"<status reason>","message":…}`, and an error that is not an HTTP
+/// response error a 500 `{"error":"internal_error",…}`. Add it to the router itself (not a
 /// group) so that it also sees requests no route matched.
 public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Other paths of the server and their one method, answered with a 405 for any other method.
@@ -71,6 +72,12 @@ public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let answer = HTTPAnswer.error(
                 status: error.status.code, code: code, message: error.body ?? error.status.reasonPhrase)
             return SyncEventsRoutes<Context>.response(answer)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            // An error of the application (an `authenticate` closure that threw, say): a JSON 500.
+            context.logger.error("\(request.method.rawValue) \(request.uri.path): \(error)")
+            return SyncEventsRoutes<Context>.response(.internalError("The server failed to answer the request."))
         }
     }
 }

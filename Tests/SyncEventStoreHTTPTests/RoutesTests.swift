@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import SyncEventStore
 import SyncEventStoreHTTP
+import SyncEventStoreHummingbird
 import Testing
 
 /// Every status and body of BEHAVIOUR.md §7, in process through the Hummingbird adapter.
@@ -164,5 +165,17 @@ import Testing
             #expect(r.allow == allowed)
             #expect(r.body == #"{"error":"method_not_allowed","message":"Method not allowed."}"#)
         }
+    }
+
+    @Test func anAuthenticateClosureThatThrowsIsAJSON500() async throws {
+        struct Broken: Error {}
+        let router = Router()
+        router.add(middleware: JSONErrorMiddleware())
+        SyncEventsRoutes<BasicRequestContext>(store: try world.store()) { _, _ in throw Broken() }
+            .mount(on: router.group("v1"))
+        let r = try await send(Application(router: router), list, as: "admin")
+        #expect(r.status == 500)
+        #expect(r.contentType == "application/json")
+        #expect(r.body == #"{"error":"internal_error","message":"The server failed to answer the request."}"#)
     }
 }
