@@ -47,24 +47,33 @@ pid=$!
 for _ in $(seq 1 300); do grep -q 'http://' "$work/ready" && break; sleep 0.1; done
 url=$(grep -o 'http://[^ ]*' "$work/ready")
 
-# run NAME TOKEN PATH: one wrk run; prints a table row (requests/s, p50, p99).
+# The server's CPU time so far (user + system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+
+# run NAME TOKEN PATH: one wrk run; prints a table row: requests/s, p50, p99, and the server's CPU time
+# per request (user + system, µs), which other processes on a shared machine do not inflate.
 run() {
-    local name=$1 token=$2 path=$3 out
+    local name=$1 token=$2 path=$3 out before after
     local auth=()
     [ -n "$token" ] && auth=(-H "Authorization: Bearer $token")
+    before=$(cpu_ticks)
     out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency "${auth[@]}" "$url$path")
-    local rps p50 p99 non2xx
+    after=$(cpu_ticks)
+    local rps p50 p99 non2xx requests cpu
     rps=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")
     p50=$(awk '$1 == "50%" {print $2}' <<< "$out")
     p99=$(awk '$1 == "99%" {print $2}' <<< "$out")
+    requests=$(awk '/requests in/ {print $1}' <<< "$out")
+    cpu=$(awk -v t=$((after - before)) -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')
     non2xx=$(awk '/Non-2xx/ {print $5}' <<< "$out")
-    printf '| %s | `%s` | %s | %s | %s |%s\n' "$name" "$path" "$rps" "$p50" "$p99" "${non2xx:+ non-2xx: $non2xx}"
+    printf '| %s | `%s` | %s | %s | %s | %s |%s\n' "$name" "$path" "$rps" "$p50" "$p99" "$cpu" \
+        "${non2xx:+ non-2xx: $non2xx}"
 }
 
-echo "wrk -t$threads -c$connections -d$duration, $events events, $(nproc) cores, server: $bin"
+echo "wrk -t$threads -c$connections -d$duration, $events events, $(nproc) cores, server: $bin; $(uptime)"
 echo
-echo "| scenario | request | requests/s | p50 | p99 |"
-echo "|---|---|---:|---:|---:|"
+echo "| scenario | request | requests/s | p50 | p99 | server CPU µs/request |"
+echo "|---|---|---:|---:|---:|---:|"
 run "health" "" "/health"
 run "list, admin, no filter" load-admin "/v1/connector-sync-events"
 run "list, member (3 grants), status=failed" load-member "/v1/connector-sync-events?status=failed"
