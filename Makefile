@@ -1,6 +1,6 @@
 # SyncEventStore: `make demo` shows the store at work, `make test` runs the whole test suite.
 SHELL := /bin/bash
-.PHONY: demo test deps build release
+.PHONY: demo test contract-test load deps build release
 
 # liblmdb-dev provides lmdb.h, liblmdb.so and lmdb.pc; install it when pkg-config cannot find it.
 deps:
@@ -15,10 +15,20 @@ build: deps
 release: deps
 	swift build -c release --product syncevents
 
-# The PostgreSQL conformance tests need a server: scripts/with-postgres.sh installs PostgreSQL when
-# missing, starts a throwaway cluster on a free loopback port, runs the tests against it and stops it.
+# The unit and CLI tests (with a throwaway PostgreSQL for the conformance suite: scripts/with-postgres.sh
+# installs PostgreSQL when missing, starts a cluster on a free loopback port and stops it), then the
+# contract test: the built server against the OpenAPI file with schemathesis (installs python3-venv when
+# missing, and schemathesis into .venv-schemathesis/).
 test: deps
 	bash scripts/with-postgres.sh swift test
+	bash scripts/contract-test.sh
+
+contract-test: deps
+	bash scripts/contract-test.sh
+
+# Load test of the release server over loopback with wrk (installed when missing); EVENTS=1000000 by default.
+load: release
+	bash scripts/load-test.sh
 
 demo: release
 	bash scripts/demo.sh
