@@ -6,7 +6,7 @@
 // The queue after a mass resync: the oldest 10 % of the queued events belong to 100 targets that each
 // have a `running` event (blocked: a claim must pass over them), the rest alternate between events
 // without a target and events with a target of their own. Each round claims 10 events and then finishes
-// them (not timed), as workers do (300 rounds, 89 at 1k); the first claims of the store and the peer are compared.
+// them (not timed), as workers do (up to 300 rounds: 89 when 1k is among the sizes); the first claims of the store and the peer are compared.
 import BenchSupport
 import Foundation
 import SyncEventStore
@@ -48,14 +48,23 @@ func seed(_ n: Int, into store: SyncEventStore, peer: SQLitePeer) throws {
 func percentile(_ xs: [Double], _ p: Double) -> Double { xs.sorted()[min(xs.count - 1, Int(Double(xs.count) * p))] }
 func fmt(_ s: Double) -> String { s < 1e-3 ? String(format: "%.1f µs", s * 1e6) : String(format: "%.2f ms", s * 1e3) }
 
+// Every size is seeded first, then the rounds go round-robin over the sizes, so that machine load
+// weighs on every size alike (the ratios between sizes are what the targets are about).
 let sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) }
-var results: [(n: Int, store: [Double], peer: [Double])] = []
 let clock = ContinuousClock()
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+struct Setup {
+    let n: Int
+    let directory: String
+    let store: SyncEventStore
+    let peer: SQLitePeer
+    var storeTimes: [Double] = []
+    var peerTimes: [Double] = []
+}
+var setups: [Setup] = []
 for n in sizes.isEmpty ? [1_000, 100_000, 1_000_000] : sizes {
     let directory = NSTemporaryDirectory() + "ses-claim-bench-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
     var configuration = Configuration()
     configuration.durability = .relaxed
     configuration.initialMapSize = 1 << 30
@@ -63,13 +72,16 @@ for n in sizes.isEmpty ? [1_000, 100_000, 1_000_000] : sizes {
     let peer = try SQLitePeer(path: directory + "/peer.sqlite", fts: false, create: true, durable: false)
     let seedTime = try clock.measure { try seed(n, into: store, peer: peer) }
     print("\(n) queued: seeded both in \(seedTime)")
-    var storeTimes: [Double] = []
-    var peerTimes: [Double] = []
-    for round in 0..<min(rounds, (n - n / 10) / limit - 1) {  // never past the claimable events
+    setups.append(Setup(n: n, directory: directory, store: store, peer: peer))
+}
+let roundCount = min(rounds, setups.map { ($0.n - $0.n / 10) / limit - 1 }.min() ?? 0)  // never past the claimable events
+for round in 0..<roundCount {
+    for k in setups.indices {
         var claims: [Claim] = []
         var ids: [String] = []
-        storeTimes.append(seconds(try clock.measure { claims = try store.claimDue(now: now, limit: limit) }))
-        peerTimes.append(seconds(try clock.measure { ids = try peer.claimDue(now: now, limit: limit) }))
+        let (store, peer) = (setups[k].store, setups[k].peer)
+        setups[k].storeTimes.append(seconds(try clock.measure { claims = try store.claimDue(now: now, limit: limit) }))
+        setups[k].peerTimes.append(seconds(try clock.measure { ids = try peer.claimDue(now: now, limit: limit) }))
         precondition(claims.count == limit && ids.count == limit, "the queue ran dry")
         if round == 0 {
             precondition(claims.map(\.id.description) == ids, "store and peer claim different events")
@@ -77,10 +89,13 @@ for n in sizes.isEmpty ? [1_000, 100_000, 1_000_000] : sizes {
         for c in claims { try store.finish(c, as: .completed, now: now) }
         try peer.finish(ids)
     }
-    store.close()
-    results.append((n, storeTimes, peerTimes))
-    print("  store p50 \(fmt(percentile(storeTimes, 0.5))) p90 \(fmt(percentile(storeTimes, 0.9)));  peer p50 \(fmt(percentile(peerTimes, 0.5))) p90 \(fmt(percentile(peerTimes, 0.9)))")
 }
+for s in setups {
+    s.store.close()
+    try? FileManager.default.removeItem(atPath: s.directory)
+}
+let results = setups.map { (n: $0.n, store: $0.storeTimes, peer: $0.peerTimes) }
+print("\(roundCount) rounds per size")
 print("\n| queued due events | store p50 / p90 | SQLite peer p50 / p90 | peer / store (p50) |\n|---|---|---|---|")
 for r in results {
     let s = percentile(r.store, 0.5), p = percentile(r.peer, 0.5)
