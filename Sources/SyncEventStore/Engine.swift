@@ -9,27 +9,52 @@ final class Engine<S: KeyValueStorage>: Sendable {
 
     static var formatKey: [UInt8] { Array("format".utf8) }
     static var secretKey: [UInt8] { Array("cursorSecret".utf8) }
-    static var currentFormat: [UInt8] { [1] }
+    /// Format 2: records end with a CRC-32C (format 1 stores are upgraded when they open).
+    static var currentFormat: [UInt8] { [2] }
 
-    init(storage: S, limits: RecordLimits, searchCandidateLimit: Int = 4096) throws {
+    /// Opens the engine over `storage`, creating the metadata of a new store and upgrading an older one;
+    /// `progress` hears about long upgrades (a format change, a search index rebuilt for new Unicode tables).
+    init(storage: S, limits: RecordLimits, searchCandidateLimit: Int = 4096, progress: ((String) -> Void)? = nil) throws {
         self.storage = storage
         self.limits = limits
         self.searchCandidateLimit = searchCandidateLimit
         self.secret = try storage.write { txn in
             if let format = try txn.get(.meta, Engine.formatKey) {
-                guard format == Engine.currentFormat else {
+                if format == [1] {
+                    try Engine.upgradeRecordsFromFormat1(txn, progress: progress)
+                    try txn.put(.meta, Engine.formatKey, Engine.currentFormat)
+                } else if format != Engine.currentFormat {
                     throw StorageError.corrupted("store format \(format) is not supported (expected \(Engine.currentFormat))")
                 }
             } else {
                 try txn.put(.meta, Engine.formatKey, Engine.currentFormat)
+                try txn.put(.meta, StoreFormat.unicodeKey, Array(StoreFormat.unicodeVersion.utf8))
             }
             if let secret = try txn.get(.meta, Engine.secretKey) { return secret }
-            var random = SystemRandomSource()
-            var secret: [UInt8] = []
-            for _ in 0..<4 { withUnsafeBytes(of: random.next()) { secret.append(contentsOf: $0) } }
+            let secret = Engine.randomSecret()
             try txn.put(.meta, Engine.secretKey, secret)
             return secret
         }
+        try rebuildSearchIndexIfUnicodeChanged(progress: progress)
+    }
+
+    /// 32 random bytes from the system's generator.
+    static func randomSecret() -> [UInt8] {
+        var random = SystemRandomSource()
+        var secret: [UInt8] = []
+        for _ in 0..<4 { withUnsafeBytes(of: random.next()) { secret.append(contentsOf: $0) } }
+        return secret
+    }
+
+    /// The cursor secret as the store holds it now (another process may have rotated it).
+    func currentSecret(_ txn: some StorageReadTransaction) throws -> [UInt8] {
+        try txn.get(.meta, Engine.secretKey) ?? secret
+    }
+
+    /// Replaces the cursor secret with a new random one: every cursor issued before is refused.
+    func rotateCursorSecret() throws {
+        let secret = Engine.randomSecret()
+        try storage.write { txn in try txn.put(.meta, Engine.secretKey, secret) }
     }
 
     /// Validates every event, then writes them all in one transaction; nothing is written if any fails.

@@ -82,6 +82,7 @@ struct StoreOption: ParsableArguments {
 
     /// Opens the store, which must exist: read commands never create one.
     func openExisting(configuration: Configuration = Configuration()) throws -> SyncEventStore {
+        try requirePath()
         guard FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("data.mdb")) else {
             throw Failure("no store at \(path); create one with `syncevents import --store \(path)`")
         }
@@ -90,11 +91,21 @@ struct StoreOption: ParsableArguments {
 
     /// Opens the store, creating it when missing.
     func open(configuration: Configuration = Configuration()) throws -> SyncEventStore {
+        try requirePath()
+        var configuration = configuration
+        if configuration.progress == nil { configuration.progress = { note($0) } }
         do {
             return try SyncEventStore.open(at: path, configuration: configuration)
         } catch {
             throw Failure("cannot open the store at \(path): \(error)")
         }
+    }
+}
+
+extension StoreOption {
+    /// Refuses an empty `--store ''` (it would otherwise mean the current folder).
+    func requirePath() throws {
+        guard !path.isEmpty else { throw Failure("--store: the store path is empty; pass a folder path") }
     }
 }
 

@@ -17,7 +17,7 @@ struct SyncEvents: ParsableCommand {
             """,
         subcommands: [
             Generate.self, Import.self, Export.self, List.self, Get.self, Stats.self, Verify.self, Backup.self,
-            Bench.self,
+            RotateCursorSecret.self, Bench.self,
         ]
     )
 }

@@ -1,84 +1,129 @@
-/// Recomputes the index entries of every record and compares them with the `indexes` table both ways.
+/// `verify`: every record checked against its checksum and its own fields, every index entry and search
+/// entry against the records, both ways, streaming: memory stays at one search chunk (8,192 records),
+/// whatever the size of the store.
+///
+/// Index entries are matched without holding them: every record's expected entries are looked up (none
+/// missing), and the entries of each kind are counted; keys include the record id, so expected keys are
+/// distinct, and a kind holds stray entries exactly when it has more entries than expected ones found.
+/// Only such a kind is walked entry by entry to name its strays.
 extension Engine {
-    /// Checks that the `indexes` table holds exactly the entries `IndexKey.keys(for:)` gives for the stored
-    /// records: none missing, none stray. One read transaction; one pass over the records per index kind,
-    /// so memory stays at one kind's keys.
+    /// A bounded list of problems: the first `maximum`, then a count of the rest.
+    struct ProblemList {
+        var maximum: Int
+        var items: [String] = []
+        var overflow = 0
+        mutating func report(_ p: String) {
+            if items.count < maximum { items.append(p) } else { overflow += 1 }
+        }
+        var result: [String] { overflow > 0 ? items + ["… and \(overflow) more problems"] : items }
+    }
+
+    /// Checks records and the `indexes` table.
     ///
     /// - Parameter maximumProblems: stop listing after this many problems (the last line says how many
-    ///   more of that kind were found).
-    /// - Returns: human-readable problems, empty when the indexes are consistent.
+    ///   more were found).
+    /// - Returns: human-readable problems, empty when the records and indexes are consistent.
     func verifyIndexes(maximumProblems: Int = 100) throws -> [String] {
         try storage.read { txn in
-            var problems: [String] = []
-            var overflow = 0
-            func report(_ p: String) {
-                if problems.count < maximumProblems { problems.append(p) } else { overflow += 1 }
-            }
-            func describe(_ key: [UInt8]) -> String {
-                let hex = key.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
-                return hex.joined()
-            }
-            for kind in IndexKind.allCases {
-                var expected: [[UInt8]] = []
-                var owner: [[UInt8]: TypeID] = [:]
-                var records = try txn.makeCursor(.events)
-                if try records.first() {
-                    repeat {
-                        try records.withCurrent { key, value in
-                            guard let view = try? RecordView(value) else {
-                                if kind == IndexKind.allCases.first {
-                                    report("event \(TypeID(prefix: .event, bytes: key)): record cannot be decoded")
-                                }
-                                return
-                            }
-                            for k in IndexKey.keys(for: view) where k.first == kind.rawValue {
-                                expected.append(k)
-                                owner[k] = view.id
-                            }
+            var problems = ProblemList(maximum: maximumProblems)
+            var found = [Int](repeating: 0, count: 256)  // expected entries present, per kind
+            var records = try txn.makeCursor(.events)
+            var more = try records.first()
+            while more {
+                try records.withCurrent { key, value in
+                    guard let keys = checkRecord(key: key, value: value, in: txn, &problems) else { return }
+                    for k in keys {
+                        if try txn.withValue(.indexes, k, { _ in true }) == true {
+                            found[Int(k[0])] += 1
+                        } else {
+                            problems.report("event \(TypeID(prefix: .event, bytes: key)): missing \(IndexKind(rawValue: k[0])!.name) index entry \(hex(k))")
                         }
-                    } while try records.next()
-                }
-                expected.sort { $0.lexicographicallyPrecedes($1) }
-                var actual: [[UInt8]] = []
-                try txn.forEachKey(withPrefix: [kind.rawValue]) { key in
-                    actual.append(Array(key))
-                    return true
-                }
-                var i = 0
-                var j = 0
-                while i < expected.count || j < actual.count {
-                    if j == actual.count || (i < expected.count && expected[i].lexicographicallyPrecedes(actual[j])) {
-                        report("event \(owner[expected[i]]!): missing \(kind.name) index entry \(describe(expected[i]))")
-                        i += 1
-                    } else if i == expected.count || actual[j].lexicographicallyPrecedes(expected[i]) {
-                        report("stray \(kind.name) index entry \(describe(actual[j])) (no record has it)")
-                        j += 1
-                    } else {
-                        i += 1
-                        j += 1
                     }
                 }
+                more = try records.next()
             }
-            // Entries of no known kind: below the first kind byte or above the last.
-            let known = Set(IndexKind.allCases.map(\.rawValue))
-            var cursor = try txn.makeCursor(.indexes)
-            var more = try cursor.first()
+            var actual = [Int](repeating: 0, count: 256)
+            var entries = try txn.makeCursor(.indexes)
+            more = try entries.first()
             while more {
-                let key = try cursor.key
-                guard let first = key.first else {
-                    report("empty index key")
-                    more = try cursor.next()
-                    continue
+                try entries.withCurrent { key, _ in
+                    if let kind = key.first { actual[Int(kind)] += 1 } else { problems.report("empty index key") }
                 }
-                if known.contains(first) {
-                    more = first < 255 ? try cursor.seek(atOrAfter: [first + 1]) : false  // skip the known kind
-                } else {
-                    report("index entry of unknown kind \(first): \(describe(key))")
-                    more = try cursor.next()
+                more = try entries.next()
+            }
+            for kind in 0..<256 where actual[kind] > found[kind] {
+                try txn.forEachKey(withPrefix: [UInt8(kind)]) { key in
+                    if let known = IndexKind(rawValue: UInt8(kind)) {
+                        if !(try isOwned(key, known, in: txn)) { problems.report("stray \(known.name) index entry \(hex(Array(key))) (no record has it)") }
+                    } else {
+                        problems.report("index entry of unknown kind \(kind): \(hex(Array(key)))")
+                    }
+                    return true
                 }
             }
-            if overflow > 0 { problems.append("… and \(overflow) more problems") }
-            return problems
+            return problems.result
         }
     }
+
+    /// Checks one record: key, checksum, and that its stored public JSON and search text are exactly what
+    /// its fields give. Returns its index keys, or `nil` (reported) when it is damaged.
+    private func checkRecord(
+        key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, in txn: S.ReadTxn, _ problems: inout ProblemList
+    ) -> [[UInt8]]? {
+        let name = key.count == 16 ? "event \(TypeID(prefix: .event, bytes: key))" : "record key \(hex(Array(key)))"
+        let view: RecordView
+        do { view = try RecordView(value) } catch {
+            problems.report("\(name): record damaged: \(SyncEventStoreError(error))")
+            return nil
+        }
+        guard key.elementsEqual(view.idBytes) else {
+            problems.report("\(name): the record inside holds id \(view.id)")
+            return nil
+        }
+        do {
+            let event = try RecordCodec.decode(value)
+            let again = RecordCodec.encode(event, leaseExpiresAt: view.leaseExpiresAt, searchSeq: view.searchSeq)
+            if !again.elementsEqual(value) {
+                let json = try again.withUnsafeBytes { try RecordView($0).json.elementsEqual(view.json) }
+                problems.report("\(name): " + (json
+                    ? "the stored search text or layout disagrees with its fields"
+                    : "the stored JSON disagrees with its fields (\(String(decoding: view.json, as: UTF8.self)))"))
+            }
+        } catch {
+            problems.report("\(name): record cannot be decoded: \(SyncEventStoreError(error))")
+            return nil
+        }
+        return IndexKey.keys(for: view)
+    }
+
+    /// Whether the record the entry `key` points at has exactly this entry.
+    private func isOwned(_ key: UnsafeRawBufferPointer, _ kind: IndexKind, in txn: S.ReadTxn) throws -> Bool {
+        switch kind {
+        case .pushRevision, .due, .lease:
+            guard key.count >= 17 else { return false }
+        default:
+            guard key.count >= 1 + IndexKey.orderSuffixLength else { return false }
+        }
+        let id: TypeID
+        switch kind {
+        case .pushRevision, .due, .lease: id = IndexKey.idAtEnd(of: key)
+        default: id = IndexKey.order(fromKeyEnd: key).id
+        }
+        return try txn.withValue(.events, id.bytes) { value in
+            guard let view = try? RecordView(value) else { return false }
+            return IndexKey.keys(for: view).contains { $0.elementsEqual(key) }
+        } ?? false
+    }
+}
+
+/// Lower-case hex of `bytes`.
+func hex(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count * 2)
+    for b in bytes {
+        out.append(digits[Int(b >> 4)])
+        out.append(digits[Int(b & 15)])
+    }
+    return String(decoding: out, as: UTF8.self)
 }
