@@ -22,4 +22,5 @@ struct SyncEvents: ParsableCommand {
     )
 }
 
+installDamageSignalHandlers()
 SyncEvents.main()
