@@ -172,3 +172,30 @@ final class Lines: @unchecked Sendable {  // guarded by the lock
     func append(_ s: String) { lock.withLock { lines.append(s) } }
     var all: [String] { lock.withLock { lines } }
 }
+
+/// The README's rules for input: `summaryJson` numbers are doubles written as `JSON.stringify` writes
+/// them; the lenient timestamp forms it lists are accepted and normalized.
+@Suite("Documented input rules")
+struct SummaryNumberRuleTests {
+    @Test func numbersAreJavaScriptDoubles() throws {
+        let text = #"{"a":1.0,"b":1e2,"c":-0,"d":12345678901234567890,"e":0.1}"#
+        guard case .object(let o) = try JSONParser.parse(text) else { throw SyncEventStoreError.closed }
+        var out: [UInt8] = []
+        JSONWriter.write(.object(o), to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == #"{"a":1,"b":100,"c":0,"d":12345678901234567000,"e":0.1}"#)
+    }
+}
+
+extension SummaryNumberRuleTests {
+    @Test func lenientTimestampFormsAreAcceptedAndNormalized() {
+        let forms = [
+            "2026-01-02T03:04:05.000Z", "2026-01-02t03:04:05z", "2026-01-02 03:04:05Z", "2026-01-02T03:04Z",
+            "2026-01-02T03:04:05.000999Z", "2026-01-02T04:04:05+01:00",
+        ]
+        for f in forms { #expect(Timestamp(iso8601: f)?.description == "2026-01-02T03:04:05.000Z" || f.hasSuffix("03:04Z"), "\(f)") }
+        #expect(Timestamp(iso8601: "2026-01-02T03:04Z")?.description == "2026-01-02T03:04:00.000Z")
+        for bad in ["2026-01-02", "2026-01-02T03:04:05", "2026-1-02T03:04:05Z", "2026-01-02T03:04:05.Z"] {
+            #expect(Timestamp(iso8601: bad) == nil, "\(bad)")
+        }
+    }
+}
