@@ -24,7 +24,12 @@ extension Engine {
     ///   more were found).
     /// - Returns: human-readable problems, empty when the records and indexes are consistent.
     func verifyIndexes(maximumProblems: Int = 100) throws -> [String] {
-        try storage.read { txn in
+        // Damaged B-tree pages first: LMDB would trust them.
+        if let lmdb = storage as? LMDBStorage {
+            let damaged = try lmdb.checkPages(of: [.events, .indexes, .meta], maximumProblems: maximumProblems)
+            if !damaged.isEmpty { return damaged }
+        }
+        return try storage.read { txn in
             var problems = ProblemList(maximum: maximumProblems)
             var found = [Int](repeating: 0, count: 256)  // expected entries present, per kind
             var records = try txn.makeCursor(.events)

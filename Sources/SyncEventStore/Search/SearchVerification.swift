@@ -4,7 +4,11 @@ extension Engine {
     /// order entry, every order entry points at a record with that seq, and every container holds exactly
     /// the seqs whose search text has its gram. Memory: the postings of one seq chunk.
     func verifySearchIndex(maximumProblems: Int = 100) throws -> [String] {
-        try storage.read { txn in
+        if let lmdb = storage as? LMDBStorage {
+            let damaged = try lmdb.checkPages(of: [.events, .search], maximumProblems: maximumProblems)
+            if !damaged.isEmpty { return damaged }
+        }
+        return try storage.read { txn in
             var problems = ProblemList(maximum: maximumProblems)
             // Records → order entries.
             var withSeq = 0

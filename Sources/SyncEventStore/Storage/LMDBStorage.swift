@@ -193,6 +193,15 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
         return try body(t)
     }
 
+    /// Runs `body` with a raw read transaction and the environment (for checks below the table layer).
+    func readRaw<R>(_ body: (OpaquePointer, OpaquePointer) throws -> R) throws -> R {
+        gate.lockShared()
+        defer { gate.unlock() }
+        let txn = try begin(UInt32(MDB_RDONLY))
+        defer { mdb_txn_abort(txn) }
+        return try body(txn, try environment())
+    }
+
     func write<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
         try writer.withLock { state in
             clearStaleReadersPeriodically(&state)
