@@ -83,6 +83,10 @@ struct StoreOption: ParsableArguments {
     /// Opens the store, which must exist: read commands never create one.
     func openExisting(configuration: Configuration = Configuration()) throws -> SyncEventStore {
         try requirePath()
+        var st = stat()
+        if stat((path as NSString).appendingPathComponent("data.mdb"), &st) != 0 && (errno == EACCES || errno == EPERM) {
+            throw Failure("cannot open the store at \(path): permission denied for this user (store folders are owner-only)")
+        }
         guard FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("data.mdb")) else {
             throw Failure("no store at \(path); create one with `syncevents import --store \(path)`")
         }

@@ -86,7 +86,7 @@ extension Engine {
             return nil
         }
         do {
-            let event = try RecordCodec.decode(value)
+            let event = try RecordCodec.decode(view)
             let again = RecordCodec.encode(event, leaseExpiresAt: view.leaseExpiresAt, searchSeq: view.searchSeq)
             if !again.elementsEqual(value) {
                 let json = try again.withUnsafeBytes { try RecordView($0).json.elementsEqual(view.json) }

@@ -94,7 +94,11 @@ enum RecordCodec {
 
     /// Decodes a stored record into an event (the summary is parsed back into a ``JSONObject``).
     static func decode(_ bytes: UnsafeRawBufferPointer) throws -> SyncEvent {
-        let r = try RecordView(bytes)
+        try decode(RecordView(bytes))
+    }
+
+    /// Decodes the record a view (already checked) reads.
+    static func decode(_ r: RecordView) throws -> SyncEvent {
         var summary: JSONObject?
         if let s = r.summary {
             guard case .object(let o) = try JSONParser.parse(s) else {

@@ -199,3 +199,24 @@ extension SummaryNumberRuleTests {
         }
     }
 }
+
+@Suite("CRC-32C")
+struct CRC32CTests {
+    /// The check value of CRC-32C (RFC 3720) and lengths around the 8-byte steps.
+    @Test func knownValues() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([UInt8]()) == 0)
+        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+        // A bitwise reference over every length 0…40.
+        func reference(_ b: [UInt8]) -> UInt32 {
+            var c: UInt32 = 0xFFFF_FFFF
+            for x in b {
+                c ^= UInt32(x)
+                for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0x82F6_3B78 : c >> 1 }
+            }
+            return ~c
+        }
+        let bytes = (0..<40).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        for n in 0...40 { #expect(CRC32C.checksum(Array(bytes.prefix(n))) == reference(Array(bytes.prefix(n))), "length \(n)") }
+    }
+}

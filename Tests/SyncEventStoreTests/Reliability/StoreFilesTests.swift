@@ -87,6 +87,23 @@ struct StoreFilesTests {
         #expect(stats.status == 1 && stats.stderr.contains("empty"))
     }
 
+    /// Another local user can neither read nor write a store, and is told why.
+    @Test func otherUsersGetPermissionDenied() throws {
+        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser") else {
+            print("skipped: needs root and runuser to act as another user")
+            return
+        }
+        let path = try smallStore()
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+        for command in [["stats", "--store", path], ["rotate-cursor-secret", "--store", path]] {
+            let r = FullDiskTests.shell("/usr/sbin/runuser", ["-u", "nobody", "--", CLIRunner.executable] + command)
+            #expect(r.status == 1, "\(command): \(r.output)")
+            #expect(r.output.contains("permission denied"), "\(command): \(r.output)")
+        }
+        let lib = FullDiskTests.shell("/usr/sbin/runuser", ["-u", "nobody", "--", CLIRunner.executable, "import", "--store", path + "/inner", try cli.generate(3)])
+        #expect(lib.status == 1 && lib.output.contains("permission denied"), "\(lib.output)")
+    }
+
     /// A backup into a path that already holds a store is refused; into an empty folder it works.
     @Test func backupTargets() throws {
         let path = try smallStore()
