@@ -26,10 +26,13 @@ let package = Package(
             pkgConfig: "lmdb",
             providers: [.apt(["liblmdb-dev"])]
         ),
+        // CRC-32C with the CPU's instruction: the checksum every stored record ends with.
+        .target(name: "CCRC32C"),
         .target(
             name: "SyncEventStore",
             dependencies: [
                 "CLMDB",
+                "CCRC32C",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

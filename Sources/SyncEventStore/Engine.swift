@@ -11,12 +11,15 @@ final class Engine<S: KeyValueStorage>: Sendable {
 
     static var formatKey: [UInt8] { Array("format".utf8) }
     static var secretKey: [UInt8] { Array("cursorSecret".utf8) }
-    /// Format 2: the claim queue (`delayed`, `targetQueue`, `ready`, `queueHead` indexes) replaced the
-    /// `due` index of format 1.
-    static var currentFormat: [UInt8] { [2] }
+    /// Format 3: records end with a CRC-32C, and the claim queue (`delayed`, `targetQueue`, `ready`,
+    /// `queueHead` indexes) replaced the `due` index of format 1. Format 1 stores are upgraded when they
+    /// open; format 2 was never released (two development branches used it for one half each).
+    static var currentFormat: [UInt8] { [3] }
 
+    /// Opens the engine over `storage`, creating the metadata of a new store and upgrading an older one;
+    /// `progress` hears about long upgrades (a format change, a search index rebuilt for new Unicode tables).
     init(storage: S, limits: RecordLimits, searchCandidateLimit: Int = 4096,
-         onUndecodableRecord: (@Sendable (TypeID, String) -> Void)? = nil) throws {
+         onUndecodableRecord: (@Sendable (TypeID, String) -> Void)? = nil, progress: ((String) -> Void)? = nil) throws {
         self.storage = storage
         self.onUndecodableRecord = onUndecodableRecord
         self.limits = limits
@@ -24,6 +27,8 @@ final class Engine<S: KeyValueStorage>: Sendable {
         self.secret = try storage.write { txn in
             if let format = try txn.get(.meta, Engine.formatKey) {
                 if format == [1] {
+                    // Records first (they get their checksum), then the claim queue is rebuilt from them.
+                    try Engine.upgradeRecordsFromFormat1(txn, progress: progress)
                     try Engine.migrateFromFormat1(txn)
                     try txn.put(.meta, Engine.formatKey, Engine.currentFormat)
                 } else if format != Engine.currentFormat {
@@ -31,14 +36,33 @@ final class Engine<S: KeyValueStorage>: Sendable {
                 }
             } else {
                 try txn.put(.meta, Engine.formatKey, Engine.currentFormat)
+                try txn.put(.meta, StoreFormat.unicodeKey, Array(StoreFormat.unicodeVersion.utf8))
             }
             if let secret = try txn.get(.meta, Engine.secretKey) { return secret }
-            var random = SystemRandomSource()
-            var secret: [UInt8] = []
-            for _ in 0..<4 { withUnsafeBytes(of: random.next()) { secret.append(contentsOf: $0) } }
+            let secret = Engine.randomSecret()
             try txn.put(.meta, Engine.secretKey, secret)
             return secret
         }
+        try rebuildSearchIndexIfUnicodeChanged(progress: progress)
+    }
+
+    /// 32 random bytes from the system's generator.
+    static func randomSecret() -> [UInt8] {
+        var random = SystemRandomSource()
+        var secret: [UInt8] = []
+        for _ in 0..<4 { withUnsafeBytes(of: random.next()) { secret.append(contentsOf: $0) } }
+        return secret
+    }
+
+    /// The cursor secret as the store holds it now (another process may have rotated it).
+    func currentSecret(_ txn: some StorageReadTransaction) throws -> [UInt8] {
+        try txn.get(.meta, Engine.secretKey) ?? secret
+    }
+
+    /// Replaces the cursor secret with a new random one: every cursor issued before is refused.
+    func rotateCursorSecret() throws {
+        let secret = Engine.randomSecret()
+        try storage.write { txn in try txn.put(.meta, Engine.secretKey, secret) }
     }
 
     /// Validates every event, then writes them all in one transaction; nothing is written if any fails.

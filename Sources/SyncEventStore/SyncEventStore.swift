@@ -36,14 +36,15 @@ public final class SyncEventStore: Sendable {
     {
         try mapErrors {
             var options = LMDBOptions()
-            options.initialMapSize = max(configuration.initialMapSize, 64 * 1024)
-            options.maximumMapSize = max(configuration.maximumMapSize, options.initialMapSize)
+            options.maximumMapSize = max(configuration.maximumMapSize, 64 * 1024)
             options.maxReaders = UInt32(clamping: configuration.maximumReaders)
             options.durable = configuration.durability == .durable
             let storage = try LMDBStorage(path: path, configuration: options)
             do {
-                let engine = try Engine(storage: storage, limits: configuration.limits, searchCandidateLimit: configuration.searchCandidateLimit,
-                                        onUndecodableRecord: configuration.onUndecodableRecord)
+                let engine = try Engine(
+                    storage: storage, limits: configuration.limits,
+                    searchCandidateLimit: configuration.searchCandidateLimit,
+                    onUndecodableRecord: configuration.onUndecodableRecord, progress: configuration.progress)
                 return SyncEventStore(backend: .lmdb(engine), path: storage.path, configuration: configuration)
             } catch {
                 storage.close()
@@ -56,7 +57,7 @@ public final class SyncEventStore: Sendable {
     public static func inMemory(configuration: Configuration = Configuration()) -> SyncEventStore {
         // Creating the in-memory engine only writes its metadata to fresh maps, which cannot fail.
         let engine = try! Engine(storage: MemoryStorage(), limits: configuration.limits, searchCandidateLimit: configuration.searchCandidateLimit,
-                                onUndecodableRecord: configuration.onUndecodableRecord)
+                                onUndecodableRecord: configuration.onUndecodableRecord, progress: configuration.progress)
         return SyncEventStore(backend: .memory(engine), path: nil, configuration: configuration)
     }
 
@@ -96,6 +97,22 @@ public final class SyncEventStore: Sendable {
                 case .lmdb(let e): return try e.count()
                 case .memory(let e): return try e.count()
                 }
+            }
+        }
+    }
+
+    /// Replaces the secret that authenticates page cursors with a new random one. Every cursor issued
+    /// before is then refused with the usual 400 on `["cursor"]` (in every process: lists read the
+    /// secret from the store). Use it when a cursor secret may have leaked.
+    ///
+    /// ```swift
+    /// try store.rotateCursorSecret()
+    /// ```
+    public func rotateCursorSecret() throws(SyncEventStoreError) {
+        try mapErrors {
+            switch backend {
+            case .lmdb(let e): try e.rotateCursorSecret()
+            case .memory(let e): try e.rotateCursorSecret()
             }
         }
     }

@@ -6,7 +6,7 @@ struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a compacted, consistent copy of a store; writers may keep running.",
         discussion: """
-            The copy is a snapshot of the last committed transaction, compacted (free pages dropped). DIR2 must not hold a store; it is created when missing. The copy is an ordinary store.
+            The copy is a snapshot of the last committed transaction, compacted (free pages dropped). DIR2 must be missing or an empty folder. The copy is written into a hidden folder next to DIR2, flushed to disk, then renamed to DIR2: a failed or killed backup leaves nothing at DIR2. Its folder is 0700 and its file 0600. The copy is an ordinary store.
 
             Example:
               syncevents backup --store /tmp/events --to /tmp/events-backup

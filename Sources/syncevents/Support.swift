@@ -93,6 +93,11 @@ struct StoreOption: ParsableArguments {
 
     /// Opens the store, which must exist: read commands never create one.
     func openExisting(configuration: Configuration = Configuration()) throws -> SyncEventStore {
+        try requirePath()
+        var st = stat()
+        if stat((path as NSString).appendingPathComponent("data.mdb"), &st) != 0 && (errno == EACCES || errno == EPERM) {
+            throw Failure("cannot open the store at \(path): permission denied for this user (store folders are owner-only)")
+        }
         guard FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("data.mdb")) else {
             throw Failure("no store at \(path); create one with `syncevents import --store \(path)`")
         }
@@ -101,11 +106,21 @@ struct StoreOption: ParsableArguments {
 
     /// Opens the store, creating it when missing.
     func open(configuration: Configuration = Configuration()) throws -> SyncEventStore {
+        try requirePath()
+        var configuration = configuration
+        if configuration.progress == nil { configuration.progress = { note($0) } }
         do {
             return try SyncEventStore.open(at: path, configuration: configuration)
         } catch {
             throw Failure("cannot open the store at \(path): \(error)")
         }
+    }
+}
+
+extension StoreOption {
+    /// Refuses an empty `--store ''` (it would otherwise mean the current folder).
+    func requirePath() throws {
+        guard !path.isEmpty else { throw Failure("--store: the store path is empty; pass a folder path") }
     }
 }
 

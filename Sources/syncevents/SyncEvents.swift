@@ -18,8 +18,13 @@ struct SyncEvents: AsyncParsableCommand {
             """,
         subcommands: [
             Generate.self, Import.self, Export.self, List.self, Get.self, Stats.self, Verify.self, Backup.self,
-            Bench.self, Serve.self,
+            RotateCursorSecret.self, Bench.self, Serve.self,
         ]
     )
-}
 
+    /// Installs the damage signal handlers, then parses and runs the command.
+    static func main() async {
+        installDamageSignalHandlers()
+        await main(nil)
+    }
+}

@@ -3,8 +3,10 @@ import SyncEventStore
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check every index entry against the records and every record against the indexes.",
+        abstract: "Check the store's pages, every record (checksum, stored JSON against its fields) and every index entry, both ways.",
         discussion: """
+            Streams through the store: memory stays flat whatever its size.
+
             Exit 0 when all agree; exit 1 listing each problem otherwise (restore a backup, or re-import an export into a new store, to repair).
 
             Example:

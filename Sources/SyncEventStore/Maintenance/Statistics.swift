@@ -104,8 +104,8 @@ extension SyncEventStore {
 extension Engine {
     func statistics() throws -> StoreStatistics {
         var stats = try storage.read { txn -> StoreStatistics in
-            var byStatus = [Int](repeating: 0, count: EventStatus.allCases.count)
-            var byType = [Int](repeating: 0, count: EventType.allCases.count)
+            var byStatus = [Int](repeating: 0, count: 256)  // by stored code
+            var byType = [Int](repeating: 0, count: 256)
             var perOrg: [TypeID: StoreStatistics.Organization] = [:]
             var events = 0
             var cursor = try txn.makeCursor(.events)
@@ -146,11 +146,11 @@ extension Engine {
             let tables = try Table.allCases.map { StoreStatistics.TableUsage(name: $0.name, entries: try txn.entryCount($0), bytes: 0) }
             return StoreStatistics(
                 events: events,
-                byStatus: Dictionary(uniqueKeysWithValues: EventStatus.allCases.enumerated().compactMap {
-                    byStatus[$0.offset] > 0 ? ($0.element, byStatus[$0.offset]) : nil
+                byStatus: Dictionary(uniqueKeysWithValues: EventStatus.allCases.compactMap {
+                    byStatus[Int($0.code)] > 0 ? ($0, byStatus[Int($0.code)]) : nil
                 }),
-                byEventType: Dictionary(uniqueKeysWithValues: EventType.allCases.enumerated().compactMap {
-                    byType[$0.offset] > 0 ? ($0.element, byType[$0.offset]) : nil
+                byEventType: Dictionary(uniqueKeysWithValues: EventType.allCases.compactMap {
+                    byType[Int($0.code)] > 0 ? ($0, byType[Int($0.code)]) : nil
                 }),
                 organizations: perOrg.values.sorted { $0.id < $1.id },
                 sizeInBytes: 0, tables: tables, indexes: indexes)

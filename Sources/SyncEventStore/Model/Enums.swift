@@ -24,11 +24,26 @@ public enum EventType: String, Sendable, CaseIterable, Codable {
     /// A resync a user asked for.
     case manualResync = "manual_resync"
 
-    /// The one-byte code used in keys and records (the declaration order).
-    var code: UInt8 { UInt8(EventType.allCases.firstIndex(of: self)!) }
+    /// The one-byte code stored in keys and records. Fixed forever: a new case takes a new code, and
+    /// reordering the cases changes nothing on disk (a test pins every code).
+    var code: UInt8 {
+        switch self {
+        case .push: return 0
+        case .installation: return 1
+        case .installationRepositories: return 2
+        case .repository: return 3
+        case .manualResync: return 4
+        }
+    }
     init?(code: UInt8) {
-        guard Int(code) < EventType.allCases.count else { return nil }
-        self = EventType.allCases[Int(code)]
+        switch code {
+        case 0: self = .push
+        case 1: self = .installation
+        case 2: self = .installationRepositories
+        case 3: self = .repository
+        case 4: self = .manualResync
+        default: return nil
+        }
     }
 }
 
@@ -49,10 +64,29 @@ public enum EventStatus: String, Sendable, CaseIterable, Codable {
     /// Finished without doing anything.
     case ignored
 
-    /// The one-byte code used in keys and records (the declaration order).
-    var code: UInt8 { UInt8(EventStatus.allCases.firstIndex(of: self)!) }
+    /// The one-byte code stored in keys and records. Fixed forever: a new case takes a new code, and
+    /// reordering the cases changes nothing on disk (a test pins every code).
+    var code: UInt8 {
+        switch self {
+        case .pending: return 0
+        case .queued: return 1
+        case .running: return 2
+        case .completed: return 3
+        case .failed: return 4
+        case .partial: return 5
+        case .ignored: return 6
+        }
+    }
     init?(code: UInt8) {
-        guard Int(code) < EventStatus.allCases.count else { return nil }
-        self = EventStatus.allCases[Int(code)]
+        switch code {
+        case 0: self = .pending
+        case 1: self = .queued
+        case 2: self = .running
+        case 3: self = .completed
+        case 4: self = .failed
+        case 5: self = .partial
+        case 6: self = .ignored
+        default: return nil
+        }
     }
 }

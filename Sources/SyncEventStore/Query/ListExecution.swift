@@ -169,7 +169,7 @@ extension Engine {
         try storage.read { txn in
             var body: [UInt8] = Array(#"{"items":["#.utf8)
             body.reserveCapacity(request.limit * 640 + 128)
-            var execution = ListExecution(txn: txn, request: request, viewer: viewer, secret: secret)
+            var execution = ListExecution(txn: txn, request: request, viewer: viewer, secret: try currentSecret(txn))
             execution.searchCandidateLimit = searchCandidateLimit
             let outcome: ListExecution<S.ReadTxn>.Outcome
             do {
@@ -196,7 +196,7 @@ extension Engine {
     func list(_ request: ListRequest, as viewer: Viewer) throws -> Page {
         try storage.read { txn in
             var events: [SyncEvent] = []
-            var execution = ListExecution(txn: txn, request: request, viewer: viewer, secret: secret)
+            var execution = ListExecution(txn: txn, request: request, viewer: viewer, secret: try currentSecret(txn))
             execution.searchCandidateLimit = searchCandidateLimit
             do {
                 let outcome = try execution.run { r in events.append(try RecordCodec.decode(r.bytes)) }

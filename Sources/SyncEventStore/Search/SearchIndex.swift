@@ -220,8 +220,13 @@ struct PostingContainer {
 
     init(bytes: UnsafeRawBufferPointer) {
         guard bytes.count >= 5 else { return }
-        count = Int(bytes.loadUnaligned(fromByteOffset: 1, as: UInt32.self).littleEndian)
+        // Bounded by what the bytes can hold: a damaged container reads as fewer entries, never past its end.
+        count = min(Int(bytes.loadUnaligned(fromByteOffset: 1, as: UInt32.self).littleEndian), SearchIndex.chunkSize)
         if bytes[0] == 1 {
+            guard bytes.count >= 5 + 8 * PostingContainer.wordCount else {
+                count = 0
+                return
+            }
             isBitmap = true
             words = [UInt64](repeating: 0, count: PostingContainer.wordCount)
             words.withUnsafeMutableBytes {
@@ -250,6 +255,7 @@ struct PostingContainer {
             }
             count = array.count
         } else {
+            count = min(count, (bytes.count - 5) / 2)
             array = [UInt16](unsafeUninitializedCapacity: count) { buf, n in
                 for i in 0..<count { buf[i] = bytes.loadUnaligned(fromByteOffset: 5 + 2 * i, as: UInt16.self).littleEndian }
                 n = count

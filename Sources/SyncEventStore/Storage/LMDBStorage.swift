@@ -2,6 +2,10 @@ import CLMDB
 import Foundation
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One funnel for LMDB return codes: success passes, everything else becomes a ``StorageError``.
 @inline(__always)
 func check(_ rc: Int32, _ what: @autoclosure () -> String) throws {
@@ -10,19 +14,21 @@ func check(_ rc: Int32, _ what: @autoclosure () -> String) throws {
 }
 
 func storageError(_ rc: Int32, _ what: String) -> StorageError {
-    let message = "\(what): " + String(cString: mdb_strerror(rc))
     switch rc {
     case MDB_MAP_FULL: return .mapFull
-    case MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_PANIC, MDB_INVALID, MDB_VERSION_MISMATCH, MDB_INCOMPATIBLE:
-        return .corrupted(message)
+    case MDB_PANIC:
+        return .io(code: rc, message: "\(what): LMDB stopped this environment after a failed write or flush of its meta page (MDB_PANIC); the store is reopened on the next call, earlier commits are intact")
+    case MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_INVALID, MDB_VERSION_MISMATCH, MDB_INCOMPATIBLE:
+        return .corrupted("\(what): " + String(cString: mdb_strerror(rc)))
     case MDB_BAD_VALSIZE: return .keyTooLong(-1)
-    default: return .io(code: rc, message: message)
+    case ENOSPC, EDQUOT, EACCES, EPERM, EROFS, ENOTDIR: return StoreFiles.describe(rc, what, path: "the store")
+    default: return .io(code: rc, message: "\(what): " + String(cString: mdb_strerror(rc)))
     }
 }
 
 /// How an LMDB store is opened.
 struct LMDBOptions: Sendable {
-    var initialMapSize = 1 << 20
+    /// The map reserved up front (virtual address space only: the file grows with its data).
     var maximumMapSize = 1 << 40
     var maxReaders: UInt32 = 512
     var durable = true
@@ -30,8 +36,13 @@ struct LMDBOptions: Sendable {
 
 /// The LMDB engine: one environment directory, one named database per ``Table``.
 ///
-/// Readers and writers take `resizeLock` shared; growing the map takes it exclusively, because
-/// `mdb_env_set_mapsize` needs every transaction of the process to be finished.
+/// The whole map (``LMDBOptions/maximumMapSize``) is reserved when the store opens, so this process
+/// never resizes it while it runs: no write waits for readers, and a write inside a read closure cannot
+/// deadlock. Transactions take `gate` shared; only the rare events that remap or replace the
+/// environment take it exclusively, by polling with a deadline (never waiting on the caller's own
+/// transactions forever): adopting a map another process grew past ours (`MDB_MAP_RESIZED`), and
+/// reopening after `MDB_PANIC`. Stale reader slots of dead processes are cleared at open, every 1,000
+/// writes or 10 seconds, and before a full map or full reader table is reported.
 final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is thread-safe under MDB_NOTLS; mutable state is behind locks
     /// LMDB's compiled-in key limit.
     static let maximumKeySize = 511
@@ -41,66 +52,77 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
     let path: String
     private var env: OpaquePointer?
     private var dbis: [MDB_dbi] = []
-    private let resizeLock = ReadWriteLock()
-    private let writer = Mutex(())
+    private let gate = ReadWriteLock()
+    private let writer = Mutex(WriterState())
     private let waiting = Atomic<Int>(0)
     private let options: LMDBOptions
-    private var mapSize: Int
+    private var openCanonicalPath = ""
+    /// Why the environment was last reopened (for tests and diagnostics).
+    private(set) var reopenReason: String?
+    /// Test hook: the next `begin` behaves as if LMDB returned this code.
+    let injectedBeginFailure = Mutex<Int32?>(nil)
+
+    private struct WriterState {
+        var writesSinceReaderCheck = 0
+        var lastReaderCheck = ContinuousClock.now
+    }
 
     init(path: String, configuration options: LMDBOptions) throws {
+        guard !path.isEmpty else { throw StorageError.io(code: EINVAL, message: "the store path is empty; pass a folder path") }
         let url = URL(fileURLWithPath: path).standardizedFileURL
         self.path = url.path
         self.options = options
-        self.mapSize = options.initialMapSize
-        do {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        } catch {
-            throw StorageError.io(code: -1, message: "cannot create the store directory \(url.path): \(error)")
-        }
+        try StoreFiles.prepareFolder(url.path)
         let canonical = url.resolvingSymlinksInPath().path
         let inserted = LMDBStorage.openPaths.withLock { $0.insert(canonical).inserted }
         guard inserted else { throw StorageError.alreadyOpen(canonical) }
         var ok = false
         defer { if !ok { _ = LMDBStorage.openPaths.withLock { $0.remove(canonical) } } }
+        try StoreFiles.checkDataFile(self.path + "/data.mdb")
+        try StoreFiles.preallocateLockFile(self.path + "/lock.mdb", maxReaders: options.maxReaders)
+        try openEnvironment()
+        self.openCanonicalPath = canonical
+        ok = true
+    }
 
+    /// Creates and opens the environment with the whole map reserved, and opens the tables.
+    private func openEnvironment() throws {
         var env: OpaquePointer?
         try check(mdb_env_create(&env), "mdb_env_create")
-        self.env = env
         do {
             try check(mdb_env_set_maxreaders(env, options.maxReaders), "mdb_env_set_maxreaders")
             try check(mdb_env_set_maxdbs(env, MDB_dbi(Table.allCases.count + 2)), "mdb_env_set_maxdbs")
-            try check(mdb_env_set_mapsize(env, options.initialMapSize), "mdb_env_set_mapsize")
+            try check(mdb_env_set_mapsize(env, options.maximumMapSize), "mdb_env_set_mapsize")
             var flags = UInt32(MDB_NOTLS | MDB_NORDAHEAD)
             if !options.durable { flags |= UInt32(MDB_NOSYNC) }
-            try check(mdb_env_open(env, self.path, flags, 0o644), "mdb_env_open \(self.path)")
+            let rc = mdb_env_open(env, path, flags, StoreFiles.fileMode)
+            if rc != MDB_SUCCESS, rc > 0 { throw StoreFiles.describe(rc, "cannot open the store \(path)", path: path) }
+            try check(rc, "mdb_env_open \(path)")
             var dead: Int32 = 0
             try check(mdb_reader_check(env, &dead), "mdb_reader_check")
-            // The map may be larger than asked (another process grew it): adopt its size.
-            var info = MDB_envinfo()
-            try check(mdb_env_info(env, &info), "mdb_env_info")
-            mapSize = max(options.initialMapSize, info.me_mapsize)
             var txn: OpaquePointer?
             try check(mdb_txn_begin(env, nil, 0, &txn), "mdb_txn_begin")
             do {
+                var dbis: [MDB_dbi] = []
                 for table in Table.allCases {
                     var dbi: MDB_dbi = 0
                     try check(mdb_dbi_open(txn, table.name, UInt32(MDB_CREATE), &dbi), "mdb_dbi_open \(table.name)")
                     dbis.append(dbi)
                 }
-                try check(mdb_txn_commit(txn), "mdb_txn_commit")
+                let rc = mdb_txn_commit(txn)
+                txn = nil
+                try describeCommitFailure(rc, "creating the tables")
+                self.dbis = dbis
             } catch {
-                mdb_txn_abort(txn)
+                if let txn { mdb_txn_abort(txn) }
                 throw error
             }
         } catch {
             mdb_env_close(env)
-            self.env = nil
             throw error
         }
-        self.openCanonicalPath = canonical
-        ok = true
+        self.env = env
     }
-    private var openCanonicalPath = ""
 
     deinit { close() }
 
@@ -109,28 +131,60 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
         return env
     }
 
-    /// Begins a transaction, adopting a map grown by another process when LMDB asks for it.
+    /// Takes `gate` exclusively for an event that remaps or replaces the environment. The caller holds
+    /// it shared; this releases that, waits for the process's other transactions to end (up to 30 s),
+    /// runs `body`, and takes it shared again.
+    private func exclusively(_ why: String, _ body: (OpaquePointer) throws -> Void) throws {
+        gate.unlock()
+        defer { gate.lockShared() }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !gate.tryLockExclusive() {
+            guard ContinuousClock.now < deadline else {
+                throw StorageError.io(code: EBUSY, message: "\(why): a transaction of this process stayed open for 30 s (a store call inside a read closure?); retry after it ends")
+            }
+            usleep(1000)
+        }
+        defer { gate.unlock() }
+        try body(try environment())
+    }
+
+    /// Begins a transaction (the caller holds `gate` shared). Adopts a map another process grew past
+    /// ours, reopens after `MDB_PANIC`, and clears stale readers when the reader table is full.
     private func begin(_ flags: UInt32) throws -> OpaquePointer {
+        var attempts = 0
         while true {
+            attempts += 1
             let env = try environment()
             var txn: OpaquePointer?
-            let rc = mdb_txn_begin(env, nil, flags, &txn)
-            if rc == MDB_MAP_RESIZED {
-                resizeLock.unlock()
-                resizeLock.lockExclusive()
-                _ = mdb_env_set_mapsize(env, 0)
-                resizeLock.unlock()
-                resizeLock.lockShared()
-                continue
+            var rc = injectedBeginFailure.withLock { f in defer { f = nil }; return f } ?? MDB_SUCCESS
+            if rc == MDB_SUCCESS { rc = mdb_txn_begin(env, nil, flags, &txn) }
+            if rc == MDB_SUCCESS { return txn! }
+            guard attempts < 8 else { try check(rc, "mdb_txn_begin"); continue }
+            switch rc {
+            case MDB_MAP_RESIZED:
+                try exclusively("adopting the map another process grew") { env in
+                    try check(mdb_env_set_mapsize(env, 0), "mdb_env_set_mapsize")
+                }
+            case MDB_READERS_FULL:
+                var dead: Int32 = 0
+                try check(mdb_reader_check(env, &dead), "mdb_reader_check")
+                if dead == 0 { try check(rc, "mdb_txn_begin (\(options.maxReaders) reader slots in use)") }
+            case MDB_PANIC:
+                try exclusively("reopening the store after MDB_PANIC") { env in
+                    mdb_env_close(env)
+                    self.env = nil
+                    try openEnvironment()
+                    reopenReason = "LMDB reported MDB_PANIC (a failed write or flush of a meta page); the environment was closed and reopened"
+                }
+            default:
+                try check(rc, "mdb_txn_begin")
             }
-            try check(rc, "mdb_txn_begin")
-            return txn!
         }
     }
 
     func read<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
-        resizeLock.lockShared()
-        defer { resizeLock.unlock() }
+        gate.lockShared()
+        defer { gate.unlock() }
         let txn = try begin(UInt32(MDB_RDONLY))
         let t = LMDBTransaction(txn: txn, dbis: dbis, readOnly: true)
         defer {
@@ -140,51 +194,77 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
         return try body(t)
     }
 
+    /// Runs `body` with a raw read transaction and the environment (for checks below the table layer).
+    func readRaw<R>(_ body: (OpaquePointer, OpaquePointer) throws -> R) throws -> R {
+        gate.lockShared()
+        defer { gate.unlock() }
+        let txn = try begin(UInt32(MDB_RDONLY))
+        defer { mdb_txn_abort(txn) }
+        return try body(txn, try environment())
+    }
+
     var writersWaiting: Int { waiting.load(ordering: .relaxed) }
 
     func write<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
         waiting.add(1, ordering: .relaxed)
-        return try writer.withLock { _ in
+        return try writer.withLock { state in
             waiting.subtract(1, ordering: .relaxed)
+            clearStaleReadersPeriodically(&state)
+            var retriedFull = false
             while true {
-                resizeLock.lockShared()
-                let txn: OpaquePointer
-                do { txn = try begin(0) } catch {
-                    resizeLock.unlock()
-                    throw error
-                }
+                gate.lockShared()
+                defer { gate.unlock() }
+                let txn = try begin(0)
                 let t = LMDBTransaction(txn: txn, dbis: dbis, readOnly: false)
                 do {
                     let result = try body(t)
                     t.finish()
-                    try check(mdb_txn_commit(txn), "mdb_txn_commit")
-                    resizeLock.unlock()
+                    try describeCommitFailure(mdb_txn_commit(txn), "mdb_txn_commit")
                     return result
-                } catch StorageError.mapFull {
+                } catch StorageError.mapFull where !retriedFull {
                     // mdb_txn_commit frees the transaction even when it fails; abort only if it is still live.
                     if !t.finished { t.finish(); mdb_txn_abort(txn) }
-                    resizeLock.unlock()
-                    try grow()
+                    // Pages held by dead readers cannot be reused: clear them, then try once more.
+                    retriedFull = true
+                    var dead: Int32 = 0
+                    _ = mdb_reader_check(try environment(), &dead)
+                } catch StorageError.mapFull {
+                    if !t.finished { t.finish(); mdb_txn_abort(txn) }
+                    throw StorageError.storageFull(limit: mapSize())
                 } catch {
                     if !t.finished { t.finish(); mdb_txn_abort(txn) }
-                    resizeLock.unlock()
                     throw error
                 }
             }
         }
     }
 
-    private func grow() throws {
-        resizeLock.lockExclusive()
-        defer { resizeLock.unlock() }
-        let env = try environment()
+    /// Turns a failed commit into an error that names a full disk (LMDB reports a short write as EIO).
+    private func describeCommitFailure(_ rc: Int32, _ what: String) throws {
+        guard rc != MDB_SUCCESS else { return }
+        if rc == MDB_MAP_FULL { throw StorageError.mapFull }
+        if rc == ENOSPC || rc == EDQUOT || (rc == EIO && StoreFiles.diskIsFull(path)) {
+            throw StoreFiles.describe(ENOSPC, "\(what): nothing of this write was committed", path: path)
+        }
+        throw storageError(rc, what)
+    }
+
+    private func clearStaleReadersPeriodically(_ state: inout WriterState) {
+        state.writesSinceReaderCheck += 1
+        let now = ContinuousClock.now
+        guard state.writesSinceReaderCheck >= 1000 || now - state.lastReaderCheck > .seconds(10), let env else { return }
+        var dead: Int32 = 0
+        _ = mdb_reader_check(env, &dead)
+        state.writesSinceReaderCheck = 0
+        state.lastReaderCheck = now
+    }
+
+    /// The size of the map this process has reserved.
+    func mapSize() -> Int {
+        guard let env else { return options.maximumMapSize }
         var info = MDB_envinfo()
-        try check(mdb_env_info(env, &info), "mdb_env_info")
-        let current = max(mapSize, info.me_mapsize)
-        guard current < options.maximumMapSize else { throw StorageError.storageFull(limit: options.maximumMapSize) }
-        let next = min(options.maximumMapSize, current < 1 << 30 ? current * 2 : current + (1 << 30))
-        try check(mdb_env_set_mapsize(env, next), "mdb_env_set_mapsize")
-        mapSize = next
+        guard mdb_env_info(env, &info) == MDB_SUCCESS else { return options.maximumMapSize }
+        return info.me_mapsize
     }
 
     func sizeInBytes() throws -> Int {
@@ -204,22 +284,40 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
         }
     }
 
+    /// Writes a compacted copy to `path`: complete or absent (see ``StoreFiles/writeAtomically(to:_:)``).
     func backup(to path: String) throws {
-        let env = try environment()
-        let url = URL(fileURLWithPath: path).standardizedFileURL
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        let existing = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-        if existing.contains("data.mdb") {
-            throw StorageError.io(code: -1, message: "\(url.path) already holds a store; back up into an empty directory")
+        try StoreFiles.writeAtomically(to: path) { folder in
+            let file = folder + "/data.mdb"
+            let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, StoreFiles.fileMode)
+            guard fd >= 0 else { throw StoreFiles.describe(errno, "cannot create \(file)", path: folder) }
+            defer { Glibc.close(fd) }
+            gate.lockShared()
+            defer { gate.unlock() }
+            var attempts = 0
+            while true {
+                attempts += 1
+                let rc = mdb_env_copyfd2(try environment(), fd, UInt32(MDB_CP_COMPACT))
+                if rc == MDB_MAP_RESIZED && attempts < 8 {
+                    try exclusively("adopting the map another process grew") { env in
+                        try check(mdb_env_set_mapsize(env, 0), "mdb_env_set_mapsize")
+                    }
+                    guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else {
+                        throw StoreFiles.describe(errno, "cannot rewind \(file)", path: folder)
+                    }
+                    continue
+                }
+                if rc == ENOSPC || rc == EDQUOT || (rc == EIO && StoreFiles.diskIsFull(folder)) {
+                    throw StoreFiles.describe(ENOSPC, "cannot write the backup \(file)", path: folder)
+                }
+                try check(rc, "writing the backup \(file)")
+                return
+            }
         }
-        resizeLock.lockShared()
-        defer { resizeLock.unlock() }
-        try check(mdb_env_copy2(env, url.path, UInt32(MDB_CP_COMPACT)), "mdb_env_copy2 \(url.path)")
     }
 
     func close() {
-        resizeLock.lockExclusive()
-        defer { resizeLock.unlock() }
+        gate.lockExclusive()
+        defer { gate.unlock() }
         guard let env else { return }
         mdb_env_close(env)
         self.env = nil
@@ -361,5 +459,6 @@ final class ReadWriteLock: @unchecked Sendable {  // pthread_rwlock_t is thread-
     }
     func lockShared() { pthread_rwlock_rdlock(lock) }
     func lockExclusive() { pthread_rwlock_wrlock(lock) }
+    func tryLockExclusive() -> Bool { pthread_rwlock_trywrlock(lock) == 0 }
     func unlock() { pthread_rwlock_unlock(lock) }
 }

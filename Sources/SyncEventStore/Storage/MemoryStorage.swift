@@ -172,13 +172,15 @@ final class MemoryStorage: KeyValueStorage {
     func sizeInBytes(of table: Table) throws -> Int { try snapshot()[table.rawValue].byteCount }
 
     func backup(to path: String) throws {
-        let lmdb = try LMDBStorage(path: path, configuration: .init())
-        defer { lmdb.close() }
         let tables = try snapshot()
-        try lmdb.write { txn in
-            for table in Table.allCases {
-                for chunk in tables[table.rawValue].chunks {
-                    for (k, v) in zip(chunk.keys, chunk.values) { try txn.put(table, k, v) }
+        try StoreFiles.writeAtomically(to: path) { folder in
+            let lmdb = try LMDBStorage(path: folder, configuration: .init())
+            defer { lmdb.close() }
+            try lmdb.write { txn in
+                for table in Table.allCases {
+                    for chunk in tables[table.rawValue].chunks {
+                        for (k, v) in zip(chunk.keys, chunk.values) { try txn.put(table, k, v) }
+                    }
                 }
             }
         }

@@ -1,12 +1,14 @@
 /// The compact, versioned binary form of a record as the `events` table stores it.
 ///
-/// Layout, version 1 (integers little-endian):
+/// Layout, version 2 (integers little-endian):
 /// ```
 /// u8 version | id 16 | organization 16 | instance 16 | u8 flags | u8 flags2 | [target 16]
 /// u8 connectorType | u8 eventType | u8 status | i64 startedAt | [i64 completedAt] | [i64 nextAttemptAt]
 /// [i64 leaseExpiresAt] | [u64 leaseToken] | [u32 searchSeq] | u32 attemptCount | [u16 n, remoteId] | [u16 n, externalEventRef]
 /// [u16 n, sourceRevisionRef] | [u16 n, search text] | [u32 summary offset in the JSON] | u32 n, public JSON
+/// | u32 CRC-32C of all bytes before it
 /// ```
+/// Version 1 was the same without the checksum; a store of format 1 is upgraded when it opens.
 /// The search text (JavaScript-lowercased `externalEventRef + "\n" + sourceRevisionRef`) is stored only
 /// when it differs from the original. The record ends with the event's public JSON (BEHAVIOUR.md §1), so
 /// a page copies ready bytes; `summaryJson` is the tail of that JSON (its last key).
@@ -16,7 +18,7 @@
 /// data: `promoted` (a backing-off queued event now in the claim queue) and `quarantined` (set in place on
 /// a record `claimDue` could not decode).
 enum RecordCodec {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     struct Flags: OptionSet {
         let rawValue: UInt8
@@ -102,12 +104,17 @@ enum RecordCodec {
         }
         withUnsafeBytes(of: UInt32(json.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(contentsOf: json)
+        appendChecksum(to: &out)
         return out
     }
 
     /// Decodes a stored record into an event (the summary is parsed back into a ``JSONObject``).
     static func decode(_ bytes: UnsafeRawBufferPointer) throws -> SyncEvent {
-        let r = try RecordView(bytes)
+        try decode(RecordView(bytes))
+    }
+
+    /// Decodes the record a view (already checked) reads.
+    static func decode(_ r: RecordView) throws -> SyncEvent {
         var summary: JSONObject?
         if let s = r.summary {
             guard case .object(let o) = try JSONParser.parse(s) else {
@@ -138,8 +145,11 @@ struct RecordView {
 
     init(_ bytes: UnsafeRawBufferPointer) throws {
         self.bytes = bytes
-        guard bytes.count >= 56, bytes[0] == RecordCodec.version else {
+        guard bytes.count >= 60, bytes[0] == RecordCodec.version else {
             throw StorageError.corrupted("record of unknown version or too short (\(bytes.count) bytes)")
+        }
+        guard RecordCodec.checksumMatches(bytes) else {
+            throw StorageError.corrupted("record \(TypeID(prefix: .event, bytes: UnsafeRawBufferPointer(rebasing: bytes[1..<17]))): checksum mismatch (the stored bytes are damaged)")
         }
         flags = RecordCodec.Flags(rawValue: bytes[49])
         flags2 = RecordCodec.Flags2(rawValue: bytes[50])
@@ -176,7 +186,9 @@ struct RecordView {
         o += 4
         offsets.json = o
         o += jsonLength
-        guard o <= bytes.count, summaryOffset < jsonLength else { throw StorageError.corrupted("record truncated") }
+        guard o == bytes.count - RecordCodec.checksumLength, summaryOffset < jsonLength else {
+            throw StorageError.corrupted("record truncated")
+        }
         offsets.summary = summaryOffset < 0 ? -1 : offsets.json + summaryOffset
         offsets.end = o
     }
@@ -229,6 +241,8 @@ struct RecordView {
     var isReady: Bool {
         status == .queued && !isQuarantined && (!flags.contains(.nextAttemptAt) || flags2.contains(.promoted))
     }
+    /// Whether `claimDue` moved this backing-off queued event into the claim queue.
+    var isPromoted: Bool { flags2.contains(.promoted) }
     /// Whether `claimDue` found the record undecodable and took it out of the claim queue.
     var isQuarantined: Bool { flags2.contains(.quarantined) }
     /// The stored lease, when the record has one.

@@ -219,8 +219,9 @@ extension SyncEventStore {
         try mapErrors { try writeSide.prune(olderThan: cutoff, keepingLatest: keepingLatest) }
     }
 
-    /// Checks that every index entry and every search-index entry matches the stored records both ways
-    /// (what `syncevents verify` runs).
+    /// Checks LMDB's B-tree pages, every record's checksum and its stored JSON against its fields, and
+    /// that every index entry and every search-index entry matches the stored records both ways (what
+    /// `syncevents verify` runs). Streams: memory stays flat whatever the size of the store.
     /// - Returns: human-readable problems; empty when the store is consistent.
     public func verifyIndexes(maximumProblems: Int = 100) throws(SyncEventStoreError) -> [String] {
         try mapErrors {

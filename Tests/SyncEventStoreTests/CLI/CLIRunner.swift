@@ -9,6 +9,8 @@ struct CLIRunner {
         var status: Int32
         var stdout: [UInt8]
         var stderr: String
+        /// The signal that ended the process, 0 when it exited.
+        var signal: Int32 = 0
         var text: String { String(decoding: stdout, as: UTF8.self) }
         /// The stdout lines (without empty ones).
         var lines: [Substring] { text.split(separator: "\n") }
@@ -59,7 +61,8 @@ struct CLIRunner {
         let stderr = String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self)
         try? FileManager.default.removeItem(atPath: outPath)
         try? FileManager.default.removeItem(atPath: errPath)
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        let signal = process.terminationReason == .uncaughtSignal ? process.terminationStatus : 0
+        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr, signal: signal)
     }
 
     /// Runs and requires exit status 0, returning the result.
