@@ -1,6 +1,6 @@
 # SyncEventStore: `make demo` shows the store at work, `make test` runs the whole test suite.
 SHELL := /bin/bash
-.PHONY: demo test deps build release
+.PHONY: demo test deps build release fuzz crash processes
 
 # liblmdb-dev provides lmdb.h, liblmdb.so and lmdb.pc; install it when pkg-config cannot find it.
 deps:
@@ -15,8 +15,21 @@ build: deps
 release: deps
 	swift build -c release --product syncevents
 
+# The whole suite, with the reliability suites at a small size (RELIABILITY.md): the crash and
+# other-processes suites run inside `swift test`, the fuzzers for 10 s per target.
 test: deps
 	swift test
+	scripts/fuzz.sh --seconds 10
+
+# The reliability suites' full runs (RELIABILITY.md).
+fuzz: deps
+	scripts/fuzz.sh --runs 10000000
+
+crash: deps
+	CRASH_KILLS=200 swift test --filter CrashSuiteTests
+
+processes: deps
+	PROCESSES_SECONDS=60 swift test --filter OtherProcessesTests
 
 demo: release
 	bash scripts/demo.sh

@@ -23,10 +23,10 @@ package enum FuzzHarness {
         case event
     }
 
-    /// The store the query and cursor targets read: 300 generated events, built once.
+    /// The store the query and cursor targets read: 60 generated events, built once.
     static let fixture: (store: SyncEventStore, organizations: [TypeID], instances: [TypeID]) = {
         let generator = EventGenerator(
-            EventGenerator.Configuration(events: 300, organizations: 2, instances: 4, targets: 12, seed: 7))
+            EventGenerator.Configuration(events: 60, organizations: 2, instances: 4, targets: 12, seed: 7))
         let store = SyncEventStore.inMemory()
         try! store.record(contentsOf: generator)
         return (store, generator.organizations, generator.instances.map(\.id))
@@ -131,17 +131,18 @@ package enum FuzzHarness {
         } catch {
             broken("listResponse threw \(error)")
         }
-        guard case .object(let body) = try? JSONParser.parse(response.body) else {
-            broken("a \(response.status) body that is not a JSON object")
-        }
         switch response.status {
         case 200:
-            guard case .array(let events) = body["items"], let next = body["nextCursor"], body.count == 2,
-                events.count == response.itemCount
-            else { broken("a 200 body without items and nextCursor") }
-            guard next == .null || text(next) != nil else { broken("a nextCursor that is not a string") }
-            return .page(items: events.count)
+            // The page body is written from stored JSON, not from the input: a cheap shape check keeps
+            // the target fast; the 400 body, which quotes the input, is parsed in full.
+            guard pageCursor(response.body) != nil, response.itemCount <= 100 else {
+                broken("a 200 body that is not {\"items\":[…],\"nextCursor\":…}")
+            }
+            return .page(items: response.itemCount)
         case 400:
+            guard case .object(let body) = try? JSONParser.parse(response.body) else {
+                broken("a 400 body that is not a JSON object")
+            }
             guard body["error"] == .string("invalid_request"), text(body["message"]) != nil,
                 case .array(let details) = body["details"], let first = details.first,
                 case .object(let issue) = first, text(issue["code"]) != nil,
@@ -153,11 +154,28 @@ package enum FuzzHarness {
         }
     }
 
-    static func nextCursor(_ items: [QueryItem], _ viewer: Viewer) -> String? {
-        guard let response = try? fixture.store.listResponse(query: items, as: viewer),
-            case .object(let body)? = try? JSONParser.parse(response.body)
+    /// The `nextCursor` of a 200 body (`.some(nil)` for `null`), or `nil` when the body is misshapen.
+    static func pageCursor(_ body: [UInt8]) -> String?? {
+        let head = Array(#"{"items":["#.utf8)
+        let key = Array(#"],"nextCursor":"#.utf8)
+        guard body.starts(with: head), body.last == UInt8(ascii: "}"), body.count >= head.count + key.count + 5 else {
+            return nil
+        }
+        // The cursor is base64url: the key is the last `],"nextCursor":` of the body.
+        guard let k = stride(from: body.count - key.count - 1, through: head.count, by: -1)
+            .first(where: { body[$0..<($0 + key.count)].elementsEqual(key) })
         else { return nil }
-        return text(body["nextCursor"])
+        let value = body[(k + key.count)..<(body.count - 1)]
+        if value.elementsEqual("null".utf8) { return .some(nil) }
+        guard value.count >= 2, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\"") else { return nil }
+        return .some(String(decoding: value.dropFirst().dropLast(), as: UTF8.self))
+    }
+
+    static func nextCursor(_ items: [QueryItem], _ viewer: Viewer) -> String? {
+        guard let response = try? fixture.store.listResponse(query: items, as: viewer), response.status == 200 else {
+            return nil
+        }
+        return pageCursor(response.body) ?? nil
     }
 
     static func text(_ value: JSONValue?) -> String? {

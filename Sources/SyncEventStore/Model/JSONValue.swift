@@ -122,13 +122,21 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     /// `invalid JSON at byte N: reason`.
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 
-    /// `a.b[2].c`: the ``path`` written as a JavaScript property path, or `nil` at the top level.
+    /// `a.b[2].c`: the ``path`` written as a JavaScript property path (a key that is empty or holds
+    /// `.`, `[`, `]`, `"` or white space is written `["key"]`), or `nil` at the top level.
     public var pathText: String? {
         guard !path.isEmpty else { return nil }
         var text = ""
-        for part in path {
-            if !part.hasPrefix("["), !text.isEmpty { text += "." }
-            text += part
+        for (index, part) in path.enumerated() {
+            if index > 0, part.hasPrefix("["), part.hasSuffix("]"), Int(part.dropFirst().dropLast()) != nil {
+                text += part  // an array position
+            } else if part.isEmpty || part.contains(where: { ".[]\"".contains($0) || $0.isWhitespace }) {
+                var quoted: [UInt8] = []
+                JSONWriter.writeString(part, to: &quoted)
+                text += "[" + String(decoding: quoted, as: UTF8.self) + "]"
+            } else {
+                text += (index > 0 ? "." : "") + part
+            }
         }
         return text
     }
