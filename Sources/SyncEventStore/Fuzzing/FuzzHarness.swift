@@ -56,12 +56,15 @@ package enum FuzzHarness {
     static func query(_ data: [UInt8]) -> Outcome {
         let viewer = viewer(data.first)
         let text = String(decoding: data.dropFirst(), as: UTF8.self)
+        let standard = URLQueryDecoding.decode(text)
+        let hono = URLQueryDecoding.decodeLikeHono(text)
         var last = Outcome.page(items: 0)
-        for items in [URLQueryDecoding.decode(text), URLQueryDecoding.decodeLikeHono(text)] {
-            last = answer(items, viewer)
+        for items in hono == standard ? [standard] : [standard, hono] {
+            let (outcome, next) = answer(items, viewer)
+            last = outcome
             // A page's cursor must give the next page of the same query.
-            if case .page = last, let next = nextCursor(items, viewer) {
-                let again = answer(items.filter { $0.name != "cursor" } + [QueryItem(name: "cursor", value: next)], viewer)
+            if let next {
+                let (again, _) = answer(items.filter { $0.name != "cursor" } + [QueryItem(name: "cursor", value: next)], viewer)
                 guard case .page = again else { broken("the nextCursor of a page was refused: \(again)") }
             }
         }
@@ -93,7 +96,7 @@ package enum FuzzHarness {
         } else {
             text = String(decoding: body, as: UTF8.self)
         }
-        return answer(items + [QueryItem(name: "cursor", value: text)], viewer)
+        return answer(items + [QueryItem(name: "cursor", value: text)], viewer).outcome
     }
 
     static func record(_ data: [UInt8]) -> Outcome {
@@ -123,8 +126,9 @@ package enum FuzzHarness {
         return .event
     }
 
-    /// The answer to `items`: a page whose body is the spec's shape, or a well-formed 400.
-    static func answer(_ items: [QueryItem], _ viewer: Viewer) -> Outcome {
+    /// The answer to `items`: a page whose body is the spec's shape (and its next cursor), or a
+    /// well-formed 400.
+    static func answer(_ items: [QueryItem], _ viewer: Viewer) -> (outcome: Outcome, next: String?) {
         let response: ListResponse
         do {
             response = try fixture.store.listResponse(query: items, as: viewer)
@@ -135,10 +139,10 @@ package enum FuzzHarness {
         case 200:
             // The page body is written from stored JSON, not from the input: a cheap shape check keeps
             // the target fast; the 400 body, which quotes the input, is parsed in full.
-            guard pageCursor(response.body) != nil, response.itemCount <= 100 else {
+            guard let next = pageCursor(response.body), response.itemCount <= 100 else {
                 broken("a 200 body that is not {\"items\":[…],\"nextCursor\":…}")
             }
-            return .page(items: response.itemCount)
+            return (.page(items: response.itemCount), next)
         case 400:
             guard case .object(let body) = try? JSONParser.parse(response.body) else {
                 broken("a 400 body that is not a JSON object")
@@ -148,7 +152,7 @@ package enum FuzzHarness {
                 case .object(let issue) = first, text(issue["code"]) != nil,
                 text(issue["message"]) != nil, case .array(let path) = issue["path"]
             else { broken("a 400 body that is not the spec's invalid_request shape") }
-            return .badRequest(path: path.compactMap(text).joined(separator: "."))
+            return (.badRequest(path: path.compactMap(text).joined(separator: ".")), nil)
         default:
             broken("status \(response.status)")
         }
@@ -169,13 +173,6 @@ package enum FuzzHarness {
         if value.elementsEqual("null".utf8) { return .some(nil) }
         guard value.count >= 2, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\"") else { return nil }
         return .some(String(decoding: value.dropFirst().dropLast(), as: UTF8.self))
-    }
-
-    static func nextCursor(_ items: [QueryItem], _ viewer: Viewer) -> String? {
-        guard let response = try? fixture.store.listResponse(query: items, as: viewer), response.status == 200 else {
-            return nil
-        }
-        return pageCursor(response.body) ?? nil
     }
 
     static func text(_ value: JSONValue?) -> String? {

@@ -20,12 +20,17 @@ struct CrashSuiteTests {
         var backupsChecked = 0
         var killedBackups = 0
         var damagedKilledBackups = 0
+        var imports = 0
+        var importsFinished = 0
+        var killedImportsWhole = 0
+        var killedImportsAbsent = 0
         var events = 0
         var description: String {
             "\(kills) kills survived, \(committed) committed writes checked (+\(refused) refused), "
                 + "in-flight write found applied \(inFlightApplied)× and absent \(inFlightAbsent)×, "
                 + "\(backupsChecked) finished backups compared, \(killedBackups) killed backups checked (\(damagedKilledBackups) left a damaged copy), "
-                + "\(events) events at the end"
+                + "\(imports) `syncevents import` runs (\(importsFinished) finished; killed ones found whole "
+                + "\(killedImportsWhole)×, absent \(killedImportsAbsent)×), \(events) events at the end"
         }
     }
 
@@ -64,10 +69,16 @@ struct CrashSuiteTests {
         var next = 0
         var random = SeededRandomSource(seed: seed)
         for round in 0..<kills {
+            // Every fifth round the process killed is `syncevents import` of 600 new events: all or none.
+            if round % 5 == 4 {
+                try importRound(round, seed: seed, store: storePath, model: model, figures: &figures, random: &random)
+                modelApplier.restart()
+                continue
+            }
             let child = try WorkerProcess(
                 ["crash", storePath, backups, String(seed), String(next)], in: dir, name: "crash-\(round)")
             // Early kills land in start-up and store creation, later ones in the middle of writes.
-            usleep(UInt32(random.next() % 400_000))
+            usleep(UInt32(random.next() % 800_000))
             child.kill()
             try #require(child.wasKilled, "the writer exited on its own: \(child.stderr)")
             figures.kills += 1
@@ -148,6 +159,44 @@ struct CrashSuiteTests {
             figures.events = expected.count
         }
         return figures
+    }
+
+    func importRound(
+        _ round: Int, seed: UInt64, store storePath: String, model: SyncEventStore, figures: inout Figures,
+        random: inout SeededRandomSource
+    ) throws {
+        let events = Array(EventGenerator(events: 600, seed: seed &+ UInt64(round)))
+        let file = dir.sub("import-\(round).ndjson")
+        var text: [UInt8] = []
+        for e in events { text += e.ndjsonLine + [UInt8(ascii: "\n")] }
+        try Data(text).write(to: URL(fileURLWithPath: file))
+        let child = try WorkerProcess(
+            ["import", "--store", storePath, file], in: dir, name: "import-\(round)", executable: CLIRunner.executable)
+        usleep(UInt32(random.next() % 3_000_000))
+        child.kill()
+        figures.kills += 1
+        figures.imports += 1
+        let finished = !child.wasKilled
+        if finished {
+            try #require(child.process.terminationStatus == 0, "import \(round) failed: \(child.stderr)")
+            figures.importsFinished += 1
+        }
+        let store = try SyncEventStore.open(at: storePath)
+        let problems = try store.verifyIndexes()
+        let actual = try allEvents(store)
+        store.close()
+        try #require(problems.isEmpty, "verify after import \(round): \(problems.prefix(5))")
+        let before = try allEvents(model)
+        if actual == before {
+            try #require(!finished, "import \(round) reported success but its events are not there")
+            figures.killedImportsAbsent += 1
+            return
+        }
+        try model.record(contentsOf: events)
+        let after = try allEvents(model)
+        try #require(actual == after, "after import \(round) the store holds part of it: \(difference(actual, after))")
+        if !finished { figures.killedImportsWhole += 1 }
+        figures.events = after.count
     }
 
     /// The events of a backup, read by `syncevents` in a process of its own (a damaged copy must not

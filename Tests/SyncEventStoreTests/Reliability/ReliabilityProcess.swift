@@ -13,12 +13,12 @@ final class WorkerProcess {
     let outPath: String
     let errPath: String
 
-    init(_ arguments: [String], in dir: TemporaryDirectory, name: String) throws {
+    init(_ arguments: [String], in dir: TemporaryDirectory, name: String, executable: String = WorkerProcess.executable) throws {
         outPath = dir.sub("\(name).out")
         errPath = dir.sub("\(name).err")
         FileManager.default.createFile(atPath: outPath, contents: nil)
         FileManager.default.createFile(atPath: errPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
@@ -26,9 +26,9 @@ final class WorkerProcess {
         try process.run()
     }
 
-    /// SIGKILLs the child and waits for it.
+    /// SIGKILLs the child (if it is still running) and waits for it.
     func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 
