@@ -60,7 +60,8 @@ public struct CrashWorkload: Sequence, IteratorProtocol, Sendable {
         var instances: [(id: TypeID, organization: TypeID)] = []
         for _ in 0..<2 { organizations.append(TypeID(prefix: .organization, high: r.next() >> 2, low: r.next())) }
         for i in 0..<6 {
-            instances.append((TypeID(prefix: .connectorInstance, high: r.next() >> 2, low: r.next()), organizations[i % 2]))
+            instances.append(
+                (TypeID(prefix: .connectorInstance, high: r.next() >> 2, low: r.next()), organizations[i % 2]))
         }
         self.organizations = organizations
         self.instances = instances
@@ -82,7 +83,8 @@ public struct CrashWorkload: Sequence, IteratorProtocol, Sendable {
         let eventType = EventType.allCases[Int(random.next() % UInt64(EventType.allCases.count))]
         return SyncEvent(
             id: id, organizationId: instance.organization, connectorInstanceId: instance.id,
-            connectorTargetId: eventType == .push ? TypeID(prefix: .connectorTarget, high: 1, low: random.next() % 4) : nil,
+            connectorTargetId: eventType == .push
+                ? TypeID(prefix: .connectorTarget, high: 1, low: random.next() % 4) : nil,
             remoteId: "acme/repo-\(random.next() % 50)", eventType: eventType,
             externalEventRef: "delivery-\(index)-\(offset)", sourceRevisionRef: nil, status: status,
             summaryJson: ["op": .number(.integer(Int64(index))), "note": .string("crash \(offset)")],
@@ -113,7 +115,8 @@ public struct CrashWorkload: Sequence, IteratorProtocol, Sendable {
         case 82..<86:
             let instance = instances[Int(random.next() % UInt64(instances.count))]
             return .deleteInstance(instance.id, organization: instance.organization)
-        case 86..<89: return .prune(olderThan: now(-Int64(random.next() % 200_000)), keepingLatest: Int(random.next() % 5))
+        case 86..<89:
+            return .prune(olderThan: now(-Int64(random.next() % 200_000)), keepingLatest: Int(random.next() % 5))
         default: return .backup(name: "backup-\(index)")
         }
     }

@@ -8,7 +8,9 @@ public enum MapGrowthWorkload {
     public static let organization = TypeID(prefix: .organization, high: 7, low: 7)
 
     /// The connector instance of `writer`'s events.
-    public static func instance(_ writer: Int) -> TypeID { TypeID(prefix: .connectorInstance, high: 7, low: UInt64(writer)) }
+    public static func instance(_ writer: Int) -> TypeID {
+        TypeID(prefix: .connectorInstance, high: 7, low: UInt64(writer))
+    }
 
     /// The id of event `index` of `batch` of `writer`.
     public static func id(writer: Int, batch: Int, index: Int) -> TypeID {
@@ -77,19 +79,25 @@ public enum MapGrowthWorkload {
             for (writer, counts) in batches {
                 let size = counts.values.max() ?? 0
                 if counts.values.contains(where: { $0 != size }) || Set(counts.keys) != Set(0..<counts.count) {
-                    throw Inconsistency(description: "writer \(writer): a snapshot with batches \(counts.sorted { $0.key < $1.key })")
+                    throw Inconsistency(
+                        description: "writer \(writer): a snapshot with batches \(counts.sorted { $0.key < $1.key })")
                 }
             }
-            guard total >= lastTotal else { throw Inconsistency(description: "events went from \(lastTotal) to \(total)") }
+            guard total >= lastTotal else {
+                throw Inconsistency(description: "events went from \(lastTotal) to \(total)")
+            }
             lastTotal = total
             // Later snapshots never see fewer events (writers only add).
             let count = try store.count
             let statistics = try store.statistics()
             guard count >= total, statistics.events >= count else {
-                throw Inconsistency(description: "snapshot \(total), then count \(count), then statistics \(statistics.events)")
+                throw Inconsistency(
+                    description: "snapshot \(total), then count \(count), then statistics \(statistics.events)")
             }
             if let id = seen.randomElement() {
-                guard try store.event(id: id) != nil else { throw Inconsistency(description: "event \(id) disappeared") }
+                guard try store.event(id: id) != nil else {
+                    throw Inconsistency(description: "event \(id) disappeared")
+                }
             }
             let page = try store.listResponse(
                 query: [QueryItem(name: "limit", value: "100")], as: .admin(organization: organization))

@@ -17,7 +17,8 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     if selectedTarget == nil {
         let name = ProcessInfo.processInfo.environment["FUZZ_TARGET"] ?? ""
         guard let target = FuzzHarness.Target(rawValue: name) else {
-            fatalError("set FUZZ_TARGET to one of: \(FuzzHarness.Target.allCases.map(\.rawValue).joined(separator: ", "))")
+            fatalError(
+                "set FUZZ_TARGET to one of: \(FuzzHarness.Target.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         selectedTarget = target
     }
@@ -27,18 +28,18 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
 }
 
 #if !FUZZING
-@main
-enum Replay {
-    static func main() throws {
-        let arguments = CommandLine.arguments.dropFirst()
-        guard let name = arguments.first, let target = FuzzHarness.Target(rawValue: name) else {
-            FileHandle.standardError.write(Data("usage: fuzz-inputs <query|cursor|record> FILE…\n".utf8))
-            exit(2)
-        }
-        for file in arguments.dropFirst() {
-            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
-            print("\(file): \(FuzzHarness.run(target, bytes))")
+    @main
+    enum Replay {
+        static func main() throws {
+            let arguments = CommandLine.arguments.dropFirst()
+            guard let name = arguments.first, let target = FuzzHarness.Target(rawValue: name) else {
+                FileHandle.standardError.write(Data("usage: fuzz-inputs <query|cursor|record> FILE…\n".utf8))
+                exit(2)
+            }
+            for file in arguments.dropFirst() {
+                let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+                print("\(file): \(FuzzHarness.run(target, bytes))")
+            }
         }
     }
-}
 #endif

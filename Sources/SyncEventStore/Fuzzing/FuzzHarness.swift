@@ -64,7 +64,8 @@ package enum FuzzHarness {
             last = outcome
             // A page's cursor must give the next page of the same query.
             if let next {
-                let (again, _) = answer(items.filter { $0.name != "cursor" } + [QueryItem(name: "cursor", value: next)], viewer)
+                let (again, _) = answer(
+                    items.filter { $0.name != "cursor" } + [QueryItem(name: "cursor", value: next)], viewer)
                 guard case .page = again else { broken("the nextCursor of a page was refused: \(again)") }
             }
         }
@@ -83,7 +84,9 @@ package enum FuzzHarness {
         let text: String
         if filter & 0x80 != 0 {
             // Signed: version, startedAt and id from the input, tag made with the store's secret.
-            guard case .success(let request) = ListRequest.parse(items) else { broken("the fixed filters were refused") }
+            guard case .success(let request) = ListRequest.parse(items) else {
+                broken("the fixed filters were refused")
+            }
             var payload = Array(body.prefix(PageCursor.byteLength - PageCursor.tagLength))
             payload += [UInt8](repeating: 0, count: PageCursor.byteLength - PageCursor.tagLength - payload.count)
             let secret: [UInt8]
@@ -166,8 +169,9 @@ package enum FuzzHarness {
             return nil
         }
         // The cursor is base64url: the key is the last `],"nextCursor":` of the body.
-        guard let k = stride(from: body.count - key.count - 1, through: head.count, by: -1)
-            .first(where: { body[$0..<($0 + key.count)].elementsEqual(key) })
+        guard
+            let k = stride(from: body.count - key.count - 1, through: head.count, by: -1)
+                .first(where: { body[$0..<($0 + key.count)].elementsEqual(key) })
         else { return nil }
         let value = body[(k + key.count)..<(body.count - 1)]
         if value.elementsEqual("null".utf8) { return .some(nil) }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SyncEventStore
 
 /// Issue 10: `syncevents import` names the line and field of a repeated key, an unknown field, a lone

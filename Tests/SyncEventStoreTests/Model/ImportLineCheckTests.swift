@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SyncEventStore
 
 /// Issue 10: an import line is refused, with the field named, instead of being silently rewritten when
@@ -60,7 +61,8 @@ struct ImportLineCheckTests {
         (#"\ude00\ud83d"#, "\\ude00"),
     ])
     func aLoneSurrogateIsRefusedNotReplaced(escape: String, named: String) throws {
-        let text = Self.line.replacingOccurrences(of: #""remoteId":"acme/wídget""#, with: "\"remoteId\":\"a\(escape)b\"")
+        let text = Self.line.replacingOccurrences(
+            of: #""remoteId":"acme/wídget""#, with: "\"remoteId\":\"a\(escape)b\"")
         #expect(text != Self.line)
         let error = try #require(refusal(text))
         #expect(error.field == "remoteId")

@@ -1,6 +1,7 @@
 import Foundation
 import ReliabilitySupport
 import Testing
+
 @testable import SyncEventStore
 
 /// The crash suite (RELIABILITY.md): a child process runs random durable writes and is SIGKILLed at
@@ -104,7 +105,10 @@ struct CrashSuiteTests {
                         break
                     }
                     let applied = applyToModel(op)
-                    try #require(applied == committed, "operation \(k) (\(op)): the child said \(committed ? "committed" : "refused"), the model \(applied ? "applied" : "refused") it")
+                    try #require(
+                        applied == committed,
+                        "operation \(k) (\(op)): the child said \(committed ? "committed" : "refused"), the model \(applied ? "applied" : "refused") it"
+                    )
                     if committed { figures.committed += 1 } else { figures.refused += 1 }
                 }
                 next = last + 1
@@ -120,10 +124,15 @@ struct CrashSuiteTests {
             if actual != expected, let (k, op) = inFlight {
                 _ = applyToModel(op)
                 expected = try allEvents(model)
-                try #require(actual == expected, "after kill \(round), the store is neither before nor after operation \(k) (\(op)): \(difference(actual, expected))")
+                try #require(
+                    actual == expected,
+                    "after kill \(round), the store is neither before nor after operation \(k) (\(op)): \(difference(actual, expected))"
+                )
                 figures.inFlightApplied += 1
             } else {
-                try #require(actual == expected, "after kill \(round) the store differs from the committed writes: \(difference(actual, expected))")
+                try #require(
+                    actual == expected,
+                    "after kill \(round) the store differs from the committed writes: \(difference(actual, expected))")
                 if inFlight != nil { figures.inFlightAbsent += 1 }
             }
             modelApplier.restart()
@@ -145,7 +154,9 @@ struct CrashSuiteTests {
                         figures.damagedKilledBackups += 1
                         // Known issue until the storage half of issue 10 (backups written to a temporary
                         // name, then renamed) is merged: a killed backup leaves a partial copy.
-                        withKnownIssue("issue 10: a killed backup leaves a partial copy at its path", isIntermittent: true) {
+                        withKnownIssue(
+                            "issue 10: a killed backup leaves a partial copy at its path", isIntermittent: true
+                        ) {
                             Issue.record("killed backup \(name) left a copy that is not complete")
                         }
                     }
@@ -215,6 +226,7 @@ struct CrashSuiteTests {
         let missing = e.keys.filter { a[$0] == nil }
         let extra = a.keys.filter { e[$0] == nil }
         let changed = e.keys.filter { a[$0] != nil && a[$0] != e[$0] }
-        return "\(actual.count) events vs \(expected.count) expected; missing \(missing.prefix(3)), unexpected \(extra.prefix(3)), changed \(changed.prefix(3).map { "\(a[$0]!) vs \(e[$0]!)" })"
+        return
+            "\(actual.count) events vs \(expected.count) expected; missing \(missing.prefix(3)), unexpected \(extra.prefix(3)), changed \(changed.prefix(3).map { "\(a[$0]!) vs \(e[$0]!)" })"
     }
 }

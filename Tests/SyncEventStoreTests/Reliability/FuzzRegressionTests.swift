@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SyncEventStore
 
 /// The hostile-input suite's inputs replayed in `swift test`: the seeds and every input a fuzzer found

@@ -1,6 +1,7 @@
 import Foundation
 import ReliabilitySupport
 import Testing
+
 @testable import SyncEventStore
 
 /// The other-processes suite (RELIABILITY.md): writers in several processes add batches to one LMDB
@@ -28,7 +29,8 @@ struct OtherProcessesTests {
             try! WorkerProcess(["read", store, String(seconds)], in: dir, name: "reader-\(i)")
         }
         let writing = (0..<writers).map { w in
-            try! WorkerProcess(["grow", store, String(w), String(batches), String(batchSize)], in: dir, name: "writer-\(w)")
+            try! WorkerProcess(
+                ["grow", store, String(w), String(batches), String(batchSize)], in: dir, name: "writer-\(w)")
         }
         // Meanwhile, the CLI's readers, each a process of its own that opens the store while it grows.
         let cli = CLIRunner(dir: dir)
@@ -36,12 +38,16 @@ struct OtherProcessesTests {
         let commands: [[String]] = [
             ["stats", "--store", store], ["verify", "--store", store],
             ["list", "--store", store, "--organization", org, "--limit", "100"],
-            ["get", "--store", store, "--organization", org, MapGrowthWorkload.id(writer: 0, batch: 0, index: 0).description],
+            [
+                "get", "--store", store, "--organization", org,
+                MapGrowthWorkload.id(writer: 0, batch: 0, index: 0).description,
+            ],
         ]
         var calls = 0
         var failures: [String] = []
         while writing.contains(where: { $0.process.isRunning }) {
-            let command = calls % 5 == 4 ? ["backup", "--store", store, "--to", dir.sub("backup-\(calls)")] : commands[calls % 5]
+            let command =
+                calls % 5 == 4 ? ["backup", "--store", store, "--to", dir.sub("backup-\(calls)")] : commands[calls % 5]
             let r = try cli.run(command)
             // `get` may run before the first batch is written: its not-found exit is an answer, not an error.
             if r.status != 0, !(command[0] == "get" && r.stderr.contains("no event")) {
@@ -69,7 +75,9 @@ struct OtherProcessesTests {
         }
         #expect(try opened.verifyIndexes().isEmpty)
         let size = (try? FileManager.default.attributesOfItem(atPath: store + "/data.mdb")[.size] as? Int) ?? 0
-        print("other processes suite: \(readers.count) readers made \(reads) snapshot reads, \(calls) CLI calls (\(failures.count) failed, \(failures.filter { $0.contains("MDB_MAP_RESIZED") }.count) with MDB_MAP_RESIZED), \(writers) writers wrote \(count) events, store grew from 64 KiB to \(size / 1024) KiB")
+        print(
+            "other processes suite: \(readers.count) readers made \(reads) snapshot reads, \(calls) CLI calls (\(failures.count) failed, \(failures.filter { $0.contains("MDB_MAP_RESIZED") }.count) with MDB_MAP_RESIZED), \(writers) writers wrote \(count) events, store grew from 64 KiB to \(size / 1024) KiB"
+        )
         #expect(reads > 0)
     }
 

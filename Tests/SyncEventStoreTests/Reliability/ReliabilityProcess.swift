@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import SyncEventStore
 
 /// Runs `reliability-worker` (next to the test bundle, like `syncevents`) as a child process whose
@@ -13,7 +14,9 @@ final class WorkerProcess {
     let outPath: String
     let errPath: String
 
-    init(_ arguments: [String], in dir: TemporaryDirectory, name: String, executable: String = WorkerProcess.executable) throws {
+    init(_ arguments: [String], in dir: TemporaryDirectory, name: String, executable: String = WorkerProcess.executable)
+        throws
+    {
         outPath = dir.sub("\(name).out")
         errPath = dir.sub("\(name).err")
         FileManager.default.createFile(atPath: outPath, contents: nil)
@@ -47,7 +50,10 @@ final class WorkerProcess {
 /// Every event of a store, in id order, from one snapshot.
 func allEvents(_ store: SyncEventStore) throws -> [SyncEvent] {
     var events: [SyncEvent] = []
-    try store.forEachEvent { events.append($0); return true }
+    try store.forEachEvent {
+        events.append($0)
+        return true
+    }
     return events
 }
 
