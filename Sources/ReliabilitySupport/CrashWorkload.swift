@@ -51,7 +51,8 @@ public struct CrashWorkload: Sequence, IteratorProtocol, Sendable {
     private var recorded: [TypeID] = []
     /// The index of the next operation.
     public private(set) var index = 0
-    static let start = Timestamp(millisecondsSince1970: 1_767_225_600_000)  // 2026-01-01
+    /// The time of operation 0.
+    public static let start = Timestamp(millisecondsSince1970: 1_767_225_600_000)  // 2026-01-01
 
     /// The workload of `seed`.
     public init(seed: UInt64) {

@@ -51,7 +51,8 @@ do {
                 say("commit \(k)")
             } catch let error as SyncEventStoreError {
                 switch error {
-                case .notFound, .invalidTransition, .duplicateID: say("refused \(k)")
+                // Refusals change nothing; the checking parent gets the same answer from its model.
+                case .notFound, .invalidTransition, .duplicateID, .invalidRecord: say("refused \(k)")
                 default: throw error
                 }
             }

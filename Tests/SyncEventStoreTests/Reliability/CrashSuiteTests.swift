@@ -176,7 +176,10 @@ struct CrashSuiteTests {
         _ round: Int, seed: UInt64, store storePath: String, model: SyncEventStore, figures: inout Figures,
         random: inout SeededRandomSource
     ) throws {
-        let events = Array(EventGenerator(events: 600, seed: seed &+ UInt64(round)))
+        // They end before the workload's first operation, so that its claims and finishes may take them.
+        let configuration = EventGenerator.Configuration(
+            events: 600, seed: seed &+ UInt64(round), endingAt: CrashWorkload.start)
+        let events = Array(EventGenerator(configuration))
         let file = dir.sub("import-\(round).ndjson")
         var text: [UInt8] = []
         for e in events { text += e.ndjsonLine + [UInt8(ascii: "\n")] }
