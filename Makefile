@@ -17,9 +17,11 @@ release: deps
 
 # The whole suite, with the reliability suites at a small size (RELIABILITY.md): the crash and
 # other-processes suites run inside `swift test`, the fuzzers for 10 s per target.
+# FUZZ_SMOKE_SECONDS=0 skips the fuzz run (its sanitizer build is a second full build, in .build/fuzz).
+FUZZ_SMOKE_SECONDS ?= 10
 test: deps
 	swift test
-	scripts/fuzz.sh --seconds 10
+	@if [ "$(FUZZ_SMOKE_SECONDS)" != 0 ]; then scripts/fuzz.sh --seconds $(FUZZ_SMOKE_SECONDS); fi
 
 # The reliability suites' full runs (RELIABILITY.md).
 fuzz: deps
