@@ -1,6 +1,6 @@
 # SyncEventStore: `make demo` shows the store at work, `make test` runs the whole test suite.
 SHELL := /bin/bash
-.PHONY: demo test deps build release fuzz crash processes
+.PHONY: demo test contract-test load deps build release fuzz crash processes
 
 # liblmdb-dev provides lmdb.h, liblmdb.so and lmdb.pc; install it when pkg-config cannot find it.
 deps:
@@ -15,13 +15,22 @@ build: deps
 release: deps
 	swift build -c release --product syncevents
 
-# The whole suite, with the reliability suites at a small size (RELIABILITY.md): the crash and
-# other-processes suites run inside `swift test`, the fuzzers for 10 s per target.
-# FUZZ_SMOKE_SECONDS=0 skips the fuzz run (its sanitizer build is a second full build, in .build/fuzz).
+# The unit and CLI tests (with the crash and other-processes suites at a small size, RELIABILITY.md),
+# then the contract test: the built server against the OpenAPI file with schemathesis (installs
+# python3-venv when missing, and schemathesis into .venv-schemathesis/), then the fuzzers for 10 s per
+# target. FUZZ_SMOKE_SECONDS=0 skips the fuzz run (its sanitizer build is a second full build, in .build/fuzz).
 FUZZ_SMOKE_SECONDS ?= 10
 test: deps
 	swift test
+	bash scripts/contract-test.sh
 	@if [ "$(FUZZ_SMOKE_SECONDS)" != 0 ]; then scripts/fuzz.sh --seconds $(FUZZ_SMOKE_SECONDS); fi
+
+contract-test: deps
+	bash scripts/contract-test.sh
+
+# Load test of the release server over loopback with wrk (installed when missing); EVENTS=1000000 by default.
+load: release
+	bash scripts/load-test.sh
 
 # The reliability suites' full runs (RELIABILITY.md).
 fuzz: deps
