@@ -124,7 +124,10 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 
     /// `a.b[2].c`: the ``path`` written as a JavaScript property path (a key that is empty or holds
     /// `.`, `[`, `]`, `"` or white space is written `["key"]`), or `nil` at the top level.
-    public var pathText: String? {
+    public var pathText: String? { Self.pathText(path) }
+
+    /// `path` written as ``pathText`` writes it, or `nil` when it is empty.
+    public static func pathText(_ path: [String]) -> String? {
         guard !path.isEmpty else { return nil }
         var text = ""
         for (index, part) in path.enumerated() {

@@ -114,7 +114,9 @@ extension SyncEvent {
         let nextAttemptAt = try time("nextAttemptAt", nullable: true, optional: true)
         // After the known fields, so that a misspelt field is first reported as the missing one.
         if let unknown = object.members.first(where: { !Self.jsonFieldNames.contains($0.key) }) {
-            throw RecordValidationError(field: unknown.key, rule: "is not a field of an event")
+            // Named as a path would be, so that an empty or odd key is still visible (`[""]`).
+            let field = JSONParseError.pathText([unknown.key]) ?? unknown.key
+            throw RecordValidationError(field: field, rule: "is not a field of an event")
         }
         self.init(
             id: id, organizationId: organizationId, connectorInstanceId: instance, connectorTargetId: target,

@@ -36,6 +36,13 @@ struct FuzzRegressionTests {
         #expect(nested.pathText == #"summaryJson["a.b"][0][""].c"#)
     }
 
+    /// Found by the record fuzzer (full run, after 7.5 million executions): an unknown empty key was
+    /// refused with an empty field name.
+    @Test func anUnknownEmptyKeyIsNamed() throws {
+        let file = Self.root.appendingPathComponent("regressions/record/empty-unknown-key")
+        #expect(FuzzHarness.run(.record, [UInt8](try Data(contentsOf: file))) == .refused(field: #"[""]"#))
+    }
+
     @Test func pagesBadRequestsAndSignedCursorsAreAnswered() {
         #expect(FuzzHarness.run(.query, Array("\u{0}limit=5".utf8)) == .page(items: 5))
         #expect(FuzzHarness.run(.query, Array("\u{0}limit=500".utf8)) == .badRequest(path: "limit"))
