@@ -15,13 +15,14 @@ build: deps
 release: deps
 	swift build -c release --product syncevents
 
-# The unit and CLI tests (with the crash and other-processes suites at a small size, RELIABILITY.md),
-# then the contract test: the built server against the OpenAPI file with schemathesis (installs
-# python3-venv when missing, and schemathesis into .venv-schemathesis/), then the fuzzers for 10 s per
-# target. FUZZ_SMOKE_SECONDS=0 skips the fuzz run (its sanitizer build is a second full build, in .build/fuzz).
+# The unit and CLI tests (with a throwaway PostgreSQL for the conformance suite: scripts/with-postgres.sh
+# installs PostgreSQL when missing, starts a cluster on a free loopback port and stops it), then the
+# contract test: the built server against the OpenAPI file with schemathesis (installs python3-venv when
+# missing, and schemathesis into .venv-schemathesis/), then the fuzzers
+# for 10 s per target. FUZZ_SMOKE_SECONDS=0 skips the fuzz run (its sanitizer build is a second full build).
 FUZZ_SMOKE_SECONDS ?= 10
 test: deps
-	swift test
+	bash scripts/with-postgres.sh swift test
 	bash scripts/contract-test.sh
 	@if [ "$(FUZZ_SMOKE_SECONDS)" != 0 ]; then scripts/fuzz.sh --seconds $(FUZZ_SMOKE_SECONDS); fi
 

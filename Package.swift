@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "SyncEventStore", targets: ["SyncEventStore"]),
+        .library(name: "SyncEventStorePostgres", targets: ["SyncEventStorePostgres"]),
         .library(name: "SyncEventStoreHTTP", targets: ["SyncEventStoreHTTP"]),
         .library(name: "SyncEventStoreHummingbird", targets: ["SyncEventStoreHummingbird"]),
         .executable(name: "syncevents", targets: ["syncevents"]),
@@ -14,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -29,6 +31,13 @@ let package = Package(
             dependencies: [
                 "CLMDB",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "SyncEventStorePostgres",
+            dependencies: [
+                "SyncEventStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         // The HTTP face without any server framework: (method, path, query, caller) → response.
@@ -50,6 +59,7 @@ let package = Package(
             name: "syncevents",
             dependencies: [
                 "SyncEventStore",
+                "SyncEventStorePostgres",
                 "SyncEventStoreHummingbird",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -79,7 +89,9 @@ let package = Package(
             name: "SyncEventStoreTests",
             // The CLI and reliability tests run `syncevents` and `reliability-worker`; depending on them
             // makes SwiftPM build them first.
-            dependencies: ["SyncEventStore", "syncevents", "ReliabilitySupport", "reliability-worker"]
+            dependencies: [
+                "SyncEventStore", "SyncEventStorePostgres", "syncevents", "ReliabilitySupport", "reliability-worker",
+            ]
         ),
         .testTarget(
             name: "SyncEventStoreHTTPTests",

@@ -128,7 +128,7 @@ public final class CrashApplier {
     let store: SyncEventStore
     let backupDirectory: String
     /// Ids this process claimed and has not finished or failed yet, newest last.
-    public private(set) var claimed: [TypeID] = []
+    public private(set) var claimed: [Claim] = []
 
     /// An applier writing to `store`, backups into `backupDirectory`.
     public init(store: SyncEventStore, backupDirectory: String) {
@@ -151,14 +151,14 @@ public final class CrashApplier {
                 instance: e.connectorInstanceId, remoteId: e.remoteId, deliveryId: e.externalEventRef,
                 summary: e.summaryJson, id: e.id, now: e.startedAt)
         case .claim(let now, let limit):
-            claimed += try store.claimDue(now: now, limit: limit).map(\.id)
+            claimed += try store.claimDue(now: now, limit: limit)
         case .finish(let outcome, let now):
-            guard let id = claimed.popLast() else { return }
-            try store.finish(id: id, as: outcome, summary: ["done": .bool(true)], now: now)
+            guard let claim = claimed.popLast() else { return }
+            try store.finish(claim, as: outcome, summary: ["done": .bool(true)], now: now)
         case .fail(let transient, let now, let seed):
-            guard let id = claimed.popLast() else { return }
+            guard let claim = claimed.popLast() else { return }
             var random = SeededRandomSource(seed: seed)
-            try store.fail(id: id, error: "crash suite", transient: transient, now: now, random: &random)
+            try store.fail(claim, error: "crash suite", transient: transient, now: now, random: &random)
         case .retry(let id, let now): try store.retry(id: id, now: now)
         case .deleteInstance(let id, let org): try store.deleteEvents(ofInstance: id, in: org)
         case .prune(let cutoff, let keep): try store.prune(olderThan: cutoff, keepingLatest: keep)

@@ -21,6 +21,12 @@ public struct Configuration: Sendable {
     /// The rules records must keep.
     public var limits = RecordLimits()
 
+    /// Called (after the claim's commit, on the claiming thread) with the id of each record that
+    /// ``SyncEventStore/claimDue(now:limit:lease:)`` found undecodable, and why. Such a record is
+    /// quarantined: it leaves the claim queue so that it never stops work on the others, stays stored, and
+    /// ``SyncEventStore/verifyIndexes(maximumProblems:)`` (`syncevents verify`) lists it. Default: none.
+    public var onUndecodableRecord: (@Sendable (TypeID, String) -> Void)?
+
     /// Most `q` candidates taken from the search index before a page walk checks records instead
     /// (internal: tests lower it to exercise both paths).
     var searchCandidateLimit = 4096

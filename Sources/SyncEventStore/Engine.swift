@@ -6,18 +6,27 @@ final class Engine<S: KeyValueStorage>: Sendable {
     let secret: [UInt8]
     /// Most `q` candidates taken from the search index before a walk checks records instead.
     let searchCandidateLimit: Int
+    /// Told about each record `claimDue` found undecodable and quarantined.
+    let onUndecodableRecord: (@Sendable (TypeID, String) -> Void)?
 
     static var formatKey: [UInt8] { Array("format".utf8) }
     static var secretKey: [UInt8] { Array("cursorSecret".utf8) }
-    static var currentFormat: [UInt8] { [1] }
+    /// Format 2: the claim queue (`delayed`, `targetQueue`, `ready`, `queueHead` indexes) replaced the
+    /// `due` index of format 1.
+    static var currentFormat: [UInt8] { [2] }
 
-    init(storage: S, limits: RecordLimits, searchCandidateLimit: Int = 4096) throws {
+    init(storage: S, limits: RecordLimits, searchCandidateLimit: Int = 4096,
+         onUndecodableRecord: (@Sendable (TypeID, String) -> Void)? = nil) throws {
         self.storage = storage
+        self.onUndecodableRecord = onUndecodableRecord
         self.limits = limits
         self.searchCandidateLimit = searchCandidateLimit
         self.secret = try storage.write { txn in
             if let format = try txn.get(.meta, Engine.formatKey) {
-                guard format == Engine.currentFormat else {
+                if format == [1] {
+                    try Engine.migrateFromFormat1(txn)
+                    try txn.put(.meta, Engine.formatKey, Engine.currentFormat)
+                } else if format != Engine.currentFormat {
                     throw StorageError.corrupted("store format \(format) is not supported (expected \(Engine.currentFormat))")
                 }
             } else {

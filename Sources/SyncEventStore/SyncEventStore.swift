@@ -42,7 +42,8 @@ public final class SyncEventStore: Sendable {
             options.durable = configuration.durability == .durable
             let storage = try LMDBStorage(path: path, configuration: options)
             do {
-                let engine = try Engine(storage: storage, limits: configuration.limits, searchCandidateLimit: configuration.searchCandidateLimit)
+                let engine = try Engine(storage: storage, limits: configuration.limits, searchCandidateLimit: configuration.searchCandidateLimit,
+                                        onUndecodableRecord: configuration.onUndecodableRecord)
                 return SyncEventStore(backend: .lmdb(engine), path: storage.path, configuration: configuration)
             } catch {
                 storage.close()
@@ -54,7 +55,8 @@ public final class SyncEventStore: Sendable {
     /// A new, empty store in memory: the same indexes and queries, no files.
     public static func inMemory(configuration: Configuration = Configuration()) -> SyncEventStore {
         // Creating the in-memory engine only writes its metadata to fresh maps, which cannot fail.
-        let engine = try! Engine(storage: MemoryStorage(), limits: configuration.limits, searchCandidateLimit: configuration.searchCandidateLimit)
+        let engine = try! Engine(storage: MemoryStorage(), limits: configuration.limits, searchCandidateLimit: configuration.searchCandidateLimit,
+                                onUndecodableRecord: configuration.onUndecodableRecord)
         return SyncEventStore(backend: .memory(engine), path: nil, configuration: configuration)
     }
 

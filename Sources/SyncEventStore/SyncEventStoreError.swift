@@ -8,6 +8,9 @@ public enum SyncEventStoreError: Error, Sendable, Equatable, CustomStringConvert
     case notFound(TypeID)
     /// The event exists but is not in a state that allows the operation; nothing changed.
     case invalidTransition(id: TypeID, status: EventStatus, operation: String)
+    /// The claim no longer holds the event: its lease was reclaimed, the event was retried, claimed
+    /// again, finished or deleted. Nothing changed; stop working on the event (another worker may own it).
+    case leaseLost(id: TypeID)
     /// The store reached its configured maximum size; raise `maximumMapSize` or prune.
     case storageFull(limitBytes: Int)
     /// The store's files are damaged or of an unknown format; restore a backup.
@@ -22,6 +25,12 @@ public enum SyncEventStoreError: Error, Sendable, Equatable, CustomStringConvert
     case invalidArgument(String)
     /// A list request was invalid: the body of the endpoint's 400 answer.
     case invalidRequest(InvalidRequestError)
+    /// The database server (PostgreSQL backend) cannot be reached or did not answer in time; the message
+    /// says which server and why. Nothing was written; try again when it is back.
+    case unavailable(String)
+    /// The database holds a schema of a newer version of the library than this one; upgrade the library
+    /// (nothing was changed).
+    case incompatibleSchema(found: Int, supported: Int)
 
     /// A message a user can act on.
     public var description: String {
@@ -31,6 +40,8 @@ public enum SyncEventStoreError: Error, Sendable, Equatable, CustomStringConvert
         case .notFound(let id): return "no event with id \(id)"
         case .invalidTransition(let id, let status, let op):
             return "cannot \(op) event \(id): it is \(status.rawValue)"
+        case .leaseLost(let id):
+            return "the claim on event \(id) was lost (its lease was reclaimed or the event retried); stop working on it"
         case .storageFull(let limit):
             return "the store reached its maximum size of \(limit) bytes; raise maximumMapSize or prune old events"
         case .corrupted(let m): return "the store is corrupted: \(m); restore it from a backup"
@@ -39,10 +50,14 @@ public enum SyncEventStoreError: Error, Sendable, Equatable, CustomStringConvert
         case .closed: return "the store is closed"
         case .invalidArgument(let m): return m
         case .invalidRequest(let e): return "invalid request: \(e.message)"
+        case .unavailable(let m): return "the database is unavailable: \(m)"
+        case .incompatibleSchema(let found, let supported):
+            return "the database schema is version \(found), newer than this library supports (\(supported)); upgrade the library"
         }
     }
 
-    init(_ error: any Error) {
+    /// The store's error for any error a backend met: store errors pass through, others are classified.
+    package init(_ error: any Error) {
         switch error {
         case let e as SyncEventStoreError: self = e
         case let e as RecordValidationError: self = .invalidRecord(e)

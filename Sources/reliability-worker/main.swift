@@ -52,7 +52,7 @@ do {
             } catch let error as SyncEventStoreError {
                 switch error {
                 // Refusals change nothing; the checking parent gets the same answer from its model.
-                case .notFound, .invalidTransition, .duplicateID, .invalidRecord: say("refused \(k)")
+                case .notFound, .invalidTransition, .duplicateID, .invalidRecord, .leaseLost: say("refused \(k)")
                 default: throw error
                 }
             }

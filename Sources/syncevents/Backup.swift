@@ -20,6 +20,9 @@ struct Backup: ParsableCommand {
     var to: String
 
     func run() throws {
+        if store.postgres != nil {
+            throw Failure("backup copies an embedded store (--store); back a PostgreSQL store up with pg_dump, or `syncevents export --postgres URL`")
+        }
         let store = try store.openExisting()
         defer { store.close() }
         let start = monotonicSeconds()

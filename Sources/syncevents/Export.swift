@@ -20,6 +20,21 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let org = try organization.map { try parseID($0, .organization, option: "--organization") }
+        if store.postgres != nil {
+            try store.withStore { store in
+                var out = Output()
+                try await store.exportEvents(organization: org, batchSize: 5000) { events in
+                    for event in events {
+                        event.writeJSON(to: &out.buffer, includingOrganization: true)
+                        out.buffer.append(UInt8(ascii: "\n"))
+                    }
+                    out.flushIfFull()
+                    return true
+                }
+                out.flush()
+            }
+            return
+        }
         let store = try store.openExisting()
         defer { store.close() }
         var out = Output()

@@ -22,14 +22,12 @@ struct Get: ParsableCommand {
 
     func run() throws {
         let who = try viewer.resolve()
-        let store = try store.openExisting()
-        defer { store.close() }
         // A text that is not an event id names no event: the same 404 as an unknown id.
         guard let id = TypeID.parse(id, prefix: .event) else {
             writeBody(EventLookup.notFoundBody)
             throw ExitCode(3)
         }
-        switch try store.event(id: id, as: who) {
+        switch try store.withStore({ try await $0.event(id: id, as: who) }) {
         case .found(let event):
             writeBody(event.jsonBytes)
         case .notFound:

@@ -63,7 +63,32 @@ struct Import: ParsableCommand {
             if progress.enabled { Output.writeAll(2, Array("\rvalidating: \(linesRead) lines".utf8)) }
         }
         progress.finish()
-        if badLines == 0 {
+        if badLines == 0, store.postgres != nil {
+            // PostgreSQL: one transaction for the whole input, so a duplicate id or any failure writes nothing.
+            let all = events
+            do {
+                try blocking { [store] in
+                    let pg = try await store.connectPostgres(operationTimeout: .seconds(3600))
+                    do { try await pg.record(contentsOf: all) } catch {
+                        await pg.close()
+                        throw error
+                    }
+                    await pg.close()
+                }
+            } catch let error as SyncEventStoreError {
+                if case .duplicateID(let id) = error, let i = all.firstIndex(where: { $0.id == id }) {
+                    bad(lineOf[i], "id", "an event with id \(id) is already in the store")
+                } else {
+                    throw Failure("importing into \(store.location) failed: \(error). Nothing was written.")
+                }
+            }
+            if badLines == 0 {
+                let seconds = monotonicSeconds() - start
+                let rate = seconds > 0 ? Int(Double(events.count) / seconds) : events.count
+                print("imported \(events.count) events in \(String(format: "%.2f", seconds)) s (\(rate) events/s)")
+                return
+            }
+        } else if badLines == 0 {
             // Ids already in the store are refused before anything is written, so the store stays as it was.
             // Start the map near its final size: a full map aborts the transaction, grows, and retries it.
             var configuration = Configuration()

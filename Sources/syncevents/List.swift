@@ -46,9 +46,8 @@ struct List: ParsableCommand {
 
     func run() throws {
         let who = try viewer.resolve()
-        let store = try store.openExisting()
-        defer { store.close() }
-        let response = try store.listResponse(query: items, as: who)
+        let items = self.items
+        let response = try store.withStore { try await $0.listResponse(query: items, as: who) }
         writeBody(response.body)
         switch response.status {
         case 200: return

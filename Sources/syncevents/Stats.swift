@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SyncEventStore
+import SyncEventStorePostgres
 
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,16 +21,32 @@ struct Stats: ParsableCommand {
     var json = false
 
     func run() throws {
-        let store = try store.openExisting()
-        defer { store.close() }
-        let stats = try store.statistics()
+        let stats: StoreStatistics
+        if store.postgres != nil {
+            let option = store
+            stats = try blocking {
+                let pg = try await option.connectPostgres(operationTimeout: .seconds(600))
+                do {
+                    let s = try await pg.statistics()
+                    await pg.close()
+                    return s
+                } catch {
+                    await pg.close()
+                    throw error
+                }
+            }
+        } else {
+            let store = try store.openExisting()
+            defer { store.close() }
+            stats = try store.statistics()
+        }
         if json {
             var out: [UInt8] = []
             JSONWriter.write(Stats.json(stats), to: &out)
             out.append(UInt8(ascii: "\n"))
             Output.writeAll(1, out)
         } else {
-            Output.writeAll(1, Array(Stats.text(stats, path: self.store.path).utf8))
+            Output.writeAll(1, Array(Stats.text(stats, path: self.store.location).utf8))
         }
     }
 

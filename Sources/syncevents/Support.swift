@@ -75,10 +75,21 @@ func writeBody(_ body: [UInt8]) {
     Output.writeAll(1, body + (stdoutIsTerminal ? [UInt8(ascii: "\n")] : []))
 }
 
-/// The `--store DIR` option shared by every command that reads a store.
+/// The `--store DIR` (embedded store) or `--postgres URL` (PostgreSQL store) option shared by every
+/// command that reads a store: exactly one of them.
 struct StoreOption: ParsableArguments {
-    @Option(name: .customLong("store"), help: ArgumentHelp("The store directory.", valueName: "DIR"))
-    var path: String
+    @Option(name: .customLong("store"), help: ArgumentHelp("The store directory (or use --postgres).", valueName: "DIR"))
+    var path: String = ""
+
+    @Option(
+        name: .customLong("postgres"),
+        help: ArgumentHelp("A PostgreSQL store instead of --store: postgres://user@host:port/db[?schema=NAME].", valueName: "URL"))
+    var postgres: String?
+
+    func validate() throws {
+        if path.isEmpty && postgres == nil { throw ValidationError("give the store: --store DIR or --postgres URL") }
+        if !path.isEmpty && postgres != nil { throw ValidationError("give either --store DIR or --postgres URL, not both") }
+    }
 
     /// Opens the store, which must exist: read commands never create one.
     func openExisting(configuration: Configuration = Configuration()) throws -> SyncEventStore {

@@ -15,17 +15,17 @@ struct Verify: ParsableCommand {
     @OptionGroup var store: StoreOption
 
     func run() throws {
-        let store = try store.openExisting()
-        defer { store.close() }
         let start = monotonicSeconds()
-        let problems = try store.verifyIndexes(maximumProblems: 1000)
+        let (problems, count) = try store.withStore { store in
+            (try await store.verifyIndexes(maximumProblems: 1000), try await store.count)
+        }
         let seconds = monotonicSeconds() - start
         if problems.isEmpty {
-            print("ok: \(try store.count) events and their index entries agree (checked in \(String(format: "%.2f", seconds)) s)")
+            print("ok: \(count) events and their index entries agree (checked in \(String(format: "%.2f", seconds)) s)")
             return
         }
         for p in problems { print(p) }
-        note("Error: \(problems.count) problem\(problems.count == 1 ? "" : "s") in \(self.store.path); restore a backup or re-import an export into a new store")
+        note("Error: \(problems.count) problem\(problems.count == 1 ? "" : "s") in \(self.store.location); restore a backup or re-import an export into a new store")
         throw ExitCode(1)
     }
 }

@@ -12,7 +12,10 @@ struct ReadmeExampleTests {
         let target = TypeID.generate(.connectorTarget)
         try store.enqueuePush(target: target, sha: "9fceb02d0ae598e95dc970b74767f19372d61af8",
                               organization: org, instance: instance, remoteId: "acme/widgets", deliveryId: "72d3162e")
-        for event in try store.claimDue(limit: 10) { try store.finish(id: event.id, as: .completed) }
+        for claim in try store.claimDue(limit: 10, lease: .seconds(300)) {
+            // ... sync claim.event, calling store.extendLease(claim, by: .seconds(300)) as a heartbeat ...
+            try store.finish(claim, as: .completed, summary: ["createdCount": .number(.integer(3))])
+        }
         let page = try store.listResponse(query: [QueryItem(name: "status", value: "completed")],
                                           as: .admin(organization: org))
         #expect(page.status == 200)

@@ -71,7 +71,7 @@ func run() throws {
 
     // 1. claimDue: ten claims of 100 take all 1,000 due events; then one claim that finds nothing.
     var claimTimes: [Double] = []
-    var claimed: [SyncEvent] = []
+    var claimed: [Claim] = []
     for _ in 0..<10 {
         claimTimes.append(try seconds { claimed += try store.claimDue(now: now, limit: 100) })
     }
@@ -82,7 +82,7 @@ func run() throws {
     var finishTimes: [Double] = []
     var retryTimes: [Double] = []
     for e in claimed {
-        finishTimes.append(try seconds { try store.finish(id: e.id, as: .completed, summary: ["outcome": .string("completed")], now: now) })
+        finishTimes.append(try seconds { try store.finish(e, as: .completed, summary: ["outcome": .string("completed")], now: now) })
         retryTimes.append(try seconds { try store.retry(id: e.id, now: now) })
     }
     var singleTimes: [Double] = []

@@ -1,9 +1,15 @@
 import Crypto
 
 /// The position after which a page starts: the `(startedAt, id)` of the last event of the previous page.
-struct ListPosition: Equatable {
-    var startedAt: Int64
-    var id: TypeID
+package struct ListPosition: Equatable {
+    package var startedAt: Int64
+    package var id: TypeID
+
+    /// A position after the event that started at `startedAt` (ms) with id `id`.
+    package init(startedAt: Int64, id: TypeID) {
+        self.startedAt = startedAt
+        self.id = id
+    }
 
     /// The 24-byte order key of this position (ascending = `startedAt` desc, `id` desc).
     var orderKey: OrderKey { OrderKey(startedAt: startedAt, id: id) }
@@ -12,13 +18,13 @@ struct ListPosition: Equatable {
 /// The API's opaque page cursor: base64url of `version ‖ startedAt ‖ id ‖ tag`, where the tag is an
 /// HMAC-SHA256 (truncated to 16 bytes) under the store's secret over the position and a digest of the
 /// filters and the viewer. A cursor therefore only works for the query and caller it was made for.
-enum PageCursor {
+package enum PageCursor {
     static let version: UInt8 = 1
     static let tagLength = 16
     static let byteLength = 1 + 8 + 16 + tagLength
 
     /// Why a cursor was refused.
-    enum Failure: Error, Equatable {
+    package enum Failure: Error, Equatable {
         case malformed
         case unknownVersion
         case mismatch
@@ -27,7 +33,7 @@ enum PageCursor {
 
     /// The binding: filters and visibility that a cursor is valid for. The order of visible instances
     /// does not matter; `limit` is not part of it.
-    static func binding(_ request: ListRequest, _ viewer: Viewer) -> [UInt8] {
+    package static func binding(_ request: ListRequest, _ viewer: Viewer) -> [UInt8] {
         var b: [UInt8] = Array("ses.cursor.v1".utf8)
         func id(_ tag: UInt8, _ v: TypeID?) {
             b.append(tag)
@@ -69,7 +75,7 @@ enum PageCursor {
     }
 
     /// The cursor text for a page that ended at `position`.
-    static func encode(_ position: ListPosition, binding: [UInt8], secret: [UInt8]) -> String {
+    package static func encode(_ position: ListPosition, binding: [UInt8], secret: [UInt8]) -> String {
         var bytes: [UInt8] = [version]
         IndexKey.appendBE(IndexKey.biased(position.startedAt), to: &bytes)
         position.id.appendBytes(to: &bytes)
@@ -78,7 +84,7 @@ enum PageCursor {
     }
 
     /// The position a cursor text carries, if it is authentic for this binding.
-    static func decode(_ text: String, binding: [UInt8], secret: [UInt8]) throws(Failure) -> ListPosition {
+    package static func decode(_ text: String, binding: [UInt8], secret: [UInt8]) throws(Failure) -> ListPosition {
         guard let bytes = Base64URL.decode(text), bytes.count == byteLength else { throw .malformed }
         guard bytes[0] == version else { throw .unknownVersion }
         let expected = tag(secret: secret, payload: bytes[..<(byteLength - tagLength)], binding: binding)
@@ -92,7 +98,7 @@ enum PageCursor {
     }
 
     /// The 400 detail for a refused cursor.
-    static func issue(_ failure: Failure) -> ValidationIssue {
+    package static func issue(_ failure: Failure) -> ValidationIssue {
         let why: String
         switch failure {
         case .malformed: why = "it is not a cursor returned by this endpoint"

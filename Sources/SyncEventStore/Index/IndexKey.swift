@@ -21,10 +21,20 @@ enum IndexKind: UInt8, CaseIterable, Sendable {
     case targetStatus = 7
     /// `target ‖ sha key ‖ id`: push de-duplication (push events with a target and a revision).
     case pushRevision = 8
-    /// `dueAt ↑ ‖ startedAt ↑ ‖ id ↑`: queued events by due time (`nextAttemptAt`, or the dawn of time).
-    case due = 9
+    /// `nextAttemptAt ↑ ‖ startedAt ↑ ‖ id ↑`: queued events backing off, not yet ready; `claimDue` moves
+    /// those that fell due into the ready queue (it marks the record promoted).
+    case delayed = 9
     /// `leaseExpiresAt ↑ ‖ id ↑`: running events with a lease.
     case lease = 10
+    /// `target ‖ startedAt ↑ ‖ id ↑`: each target's ready queued events, oldest first.
+    case targetQueue = 11
+    /// `startedAt ↑ ‖ id ↑`: the claim queue, in claim order. It holds every ready event without a target
+    /// and, for each target without a `running` event, its oldest ready event (its queue head): every
+    /// entry is claimable, so a claim reads `limit` entries. Heads are kept by `refreshQueueHead`, not
+    /// derived from one record.
+    case ready = 12
+    /// `target ‖ startedAt ↑ ‖ id ↑`: which event of a target is in the claim queue (at most one).
+    case queueHead = 13
 
     /// A short name for stats and verify output.
     var name: String {
@@ -37,8 +47,11 @@ enum IndexKind: UInt8, CaseIterable, Sendable {
         case .instanceStatus: return "connectorInstance+status"
         case .targetStatus: return "connectorTarget+status"
         case .pushRevision: return "pushRevision"
-        case .due: return "due"
+        case .delayed: return "delayed"
         case .lease: return "lease"
+        case .targetQueue: return "targetQueue"
+        case .ready: return "ready"
+        case .queueHead: return "queueHead"
         }
     }
 }
@@ -87,7 +100,17 @@ enum IndexKey {
         return [0xFF] + Array(SHA256.hash(data: bytes))
     }
 
-    /// Every index key of a record, in a fixed order.
+    /// `startedAt ↑ ‖ id ↑`, the claim order.
+    static func claimOrder(startedAt: Int64, id: UnsafeRawBufferPointer) -> [UInt8] {
+        var k: [UInt8] = []
+        k.reserveCapacity(24)
+        appendBE(biased(startedAt), to: &k)
+        k.append(contentsOf: id)
+        return k
+    }
+
+    /// Every index key of a record, in a fixed order (queue heads of targets excepted: see
+    /// ``IndexKind/ready``).
     static func keys(for r: RecordView) -> [[UInt8]] {
         var keys: [[UInt8]] = []
         keys.reserveCapacity(9)
@@ -117,12 +140,17 @@ enum IndexKey {
             k.append(contentsOf: r.idBytes)
             keys.append(k)
         }
-        if r.status == .queued {
-            var k: [UInt8] = [IndexKind.due.rawValue]
-            appendBE(biased(r.nextAttemptAt?.millisecondsSince1970 ?? Int64.min), to: &k)
-            appendBE(biased(started), to: &k)
-            k.append(contentsOf: r.idBytes)
-            keys.append(k)
+        if r.status == .queued && !r.isQuarantined {
+            let order = claimOrder(startedAt: started, id: r.idBytes)
+            if !r.isReady, let next = r.nextAttemptAt {
+                var k: [UInt8] = [IndexKind.delayed.rawValue]
+                appendBE(biased(next.millisecondsSince1970), to: &k)
+                keys.append(k + order)
+            } else if let target {
+                keys.append([IndexKind.targetQueue.rawValue] + target + order)
+            } else {
+                keys.append([IndexKind.ready.rawValue] + order)
+            }
         }
         if r.status == .running, let lease = r.leaseExpiresAt {
             var k: [UInt8] = [IndexKind.lease.rawValue]

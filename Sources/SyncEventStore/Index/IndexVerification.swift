@@ -21,6 +21,10 @@ extension Engine {
             for kind in IndexKind.allCases {
                 var expected: [[UInt8]] = []
                 var owner: [[UInt8]: TypeID] = [:]
+                // For the claim queue's heads: per target, whether it runs and its oldest ready event.
+                var running = Set<[UInt8]>()
+                var oldest: [[UInt8]: (order: [UInt8], id: TypeID)] = [:]
+                let heads = kind == .ready || kind == .queueHead
                 var records = try txn.makeCursor(.events)
                 if try records.first() {
                     repeat {
@@ -31,12 +35,33 @@ extension Engine {
                                 }
                                 return
                             }
+                            if kind == IndexKind.allCases.first {
+                                do { _ = try RecordCodec.decode(value) } catch {
+                                    let note = view.isQuarantined ? " (quarantined: claimDue skips it)" : ""
+                                    report("event \(view.id): record cannot be decoded: \(error)\(note)")
+                                }
+                            }
                             for k in IndexKey.keys(for: view) where k.first == kind.rawValue {
                                 expected.append(k)
                                 owner[k] = view.id
                             }
+                            if heads, let t = view.targetBytes.map({ Array($0) }) {
+                                if view.status == .running { running.insert(t) }
+                                if view.isReady {
+                                    let order = IndexKey.claimOrder(startedAt: view.startedAt.millisecondsSince1970, id: view.idBytes)
+                                    if let o = oldest[t], !order.lexicographicallyPrecedes(o.order) { return }
+                                    oldest[t] = (order, view.id)
+                                }
+                            }
                         }
                     } while try records.next()
+                }
+                if heads {
+                    for (t, head) in oldest where !running.contains(t) {
+                        let k = kind == .ready ? [kind.rawValue] + head.order : [kind.rawValue] + t + head.order
+                        expected.append(k)
+                        owner[k] = head.id
+                    }
                 }
                 expected.sort { $0.lexicographicallyPrecedes($1) }
                 var actual: [[UInt8]] = []

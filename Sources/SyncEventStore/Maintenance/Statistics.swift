@@ -11,6 +11,14 @@ public struct StoreStatistics: Sendable, Equatable {
         public var byStatus: [EventStatus: Int]
         /// Its events per event type (types without events are absent).
         public var byEventType: [EventType: Int]
+
+        /// An organization's counts.
+        package init(id: TypeID, events: Int, byStatus: [EventStatus: Int], byEventType: [EventType: Int]) {
+            self.id = id
+            self.events = events
+            self.byStatus = byStatus
+            self.byEventType = byEventType
+        }
     }
 
     /// One table of the store.
@@ -21,6 +29,13 @@ public struct StoreStatistics: Sendable, Equatable {
         public var entries: Int
         /// The bytes its pages take (LMDB), or its keys and values (in memory).
         public var bytes: Int
+
+        /// A table's usage.
+        package init(name: String, entries: Int, bytes: Int) {
+            self.name = name
+            self.entries = entries
+            self.bytes = bytes
+        }
     }
 
     /// One kind of secondary index entry (all kinds share the `indexes` table).
@@ -31,6 +46,13 @@ public struct StoreStatistics: Sendable, Equatable {
         public var entries: Int
         /// The bytes of its keys and values, without page overhead.
         public var bytes: Int
+
+        /// An index's usage.
+        package init(name: String, entries: Int, bytes: Int) {
+            self.name = name
+            self.entries = entries
+            self.bytes = bytes
+        }
     }
 
     /// All events.
@@ -47,6 +69,18 @@ public struct StoreStatistics: Sendable, Equatable {
     public var tables: [TableUsage]
     /// Per index kind, in the order of their key byte; kinds without entries are listed with 0.
     public var indexes: [IndexUsage]
+
+    /// Statistics from their parts.
+    package init(events: Int, byStatus: [EventStatus: Int], byEventType: [EventType: Int], organizations: [Organization],
+                 sizeInBytes: Int, tables: [TableUsage], indexes: [IndexUsage]) {
+        self.events = events
+        self.byStatus = byStatus
+        self.byEventType = byEventType
+        self.organizations = organizations
+        self.sizeInBytes = sizeInBytes
+        self.tables = tables
+        self.indexes = indexes
+    }
 }
 
 extension SyncEventStore {

@@ -55,6 +55,7 @@ extension SyncEvent {
         try length(externalEventRef, "externalEventRef")
         try length(sourceRevisionRef, "sourceRevisionRef")
         if let summaryJson {
+            try SyncEvent.checkStorable(summaryJson)
             var out: [UInt8] = []
             JSONWriter.write(.object(summaryJson), to: &out)
             if out.count > limits.maximumSummaryBytes {
@@ -77,6 +78,34 @@ extension SyncEvent {
         if attemptCount < 0 || attemptCount > limits.maximumAttemptCount {
             throw RecordValidationError(
                 field: "attemptCount", rule: "must be an integer 0…\(limits.maximumAttemptCount)")
+        }
+    }
+}
+
+extension SyncEvent {
+    /// Deepest nesting a `summaryJson` may have: the object itself is level 0, and the store's JSON
+    /// parser (``JSONParser/maximumDepth``) reads values down to level 255.
+    public static let maximumSummaryDepth = JSONParser.maximumDepth - 1
+
+    /// Checks that `summary` can be written as JSON and read back: every number finite, nesting at
+    /// most ``maximumSummaryDepth`` levels. Iterative, so a very deep value cannot exhaust the stack.
+    static func checkStorable(_ summary: JSONObject) throws(RecordValidationError) {
+        var stack: [(value: JSONValue, depth: Int)] = [(.object(summary), 0)]
+        while let (value, depth) = stack.popLast() {
+            if depth > maximumSummaryDepth {
+                throw RecordValidationError(
+                    field: "summaryJson", rule: "must nest at most \(maximumSummaryDepth) levels deep")
+            }
+            switch value {
+            case .number(.double(let d)) where !d.isFinite:
+                throw RecordValidationError(
+                    field: "summaryJson", rule: "must hold only finite numbers (JSON has no NaN or Infinity), has \(d)")
+            case .array(let items):
+                for item in items { stack.append((item, depth + 1)) }
+            case .object(let object):
+                for (_, item) in object { stack.append((item, depth + 1)) }
+            default: break
+            }
         }
     }
 }

@@ -48,7 +48,7 @@ public struct ListRequest: Sendable, Equatable {
     }
 
     /// Checks the request's own values (for callers that build it by hand).
-    func validated() throws(InvalidRequestError) -> ListRequest {
+    package func validated() throws(InvalidRequestError) -> ListRequest {
         var issues: [ValidationIssue] = []
         if !(1...100).contains(limit) {
             issues.append(
@@ -71,6 +71,12 @@ public struct Page: Sendable, Equatable {
     public var events: [SyncEvent]
     /// The cursor of the next page; `nil` when this page ends the list.
     public var nextCursor: String?
+
+    /// A page of `events`, continued by `nextCursor`.
+    package init(events: [SyncEvent], nextCursor: String?) {
+        self.events = events
+        self.nextCursor = nextCursor
+    }
 }
 
 /// An HTTP-ready answer of the list endpoint: the status and the exact body bytes.
@@ -81,4 +87,11 @@ public struct ListResponse: Sendable, Equatable {
     public var body: [UInt8]
     /// The number of events in the page (0 for a 400).
     public var itemCount: Int
+
+    /// An answer with this status and body.
+    package init(status: Int, body: [UInt8], itemCount: Int) {
+        self.status = status
+        self.body = body
+        self.itemCount = itemCount
+    }
 }

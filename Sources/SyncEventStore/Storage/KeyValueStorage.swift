@@ -101,6 +101,9 @@ protocol KeyValueStorage: AnyObject, Sendable {
     /// Runs `body` in the write transaction; commits when it returns, aborts when it throws. The body
     /// may run more than once (after the map grows), so it must not have effects outside the transaction.
     func write<R>(_ body: (WriteTxn) throws -> R) throws -> R
+    /// How many threads are waiting for the write transaction now (long operations that work in chunks
+    /// let them in between chunks).
+    var writersWaiting: Int { get }
     /// Bytes the store occupies (file size, or the in-memory total of keys and values).
     func sizeInBytes() throws -> Int
     /// Bytes used by one table.

@@ -43,6 +43,7 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
     private var dbis: [MDB_dbi] = []
     private let resizeLock = ReadWriteLock()
     private let writer = Mutex(())
+    private let waiting = Atomic<Int>(0)
     private let options: LMDBOptions
     private var mapSize: Int
 
@@ -139,8 +140,12 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
         return try body(t)
     }
 
+    var writersWaiting: Int { waiting.load(ordering: .relaxed) }
+
     func write<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
-        try writer.withLock { _ in
+        waiting.add(1, ordering: .relaxed)
+        return try writer.withLock { _ in
+            waiting.subtract(1, ordering: .relaxed)
             while true {
                 resizeLock.lockShared()
                 let txn: OpaquePointer

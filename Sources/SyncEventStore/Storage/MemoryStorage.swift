@@ -137,6 +137,7 @@ struct ChunkedSortedMap: Sendable {
 final class MemoryStorage: KeyValueStorage {
     private let committed: Mutex<[ChunkedSortedMap]?>
     private let writer = Mutex(())
+    private let waiting = Atomic<Int>(0)
 
     init() {
         committed = Mutex(Array(repeating: ChunkedSortedMap(), count: Table.allCases.count))
@@ -151,8 +152,12 @@ final class MemoryStorage: KeyValueStorage {
         try body(MemoryReadTransaction(tables: try snapshot()))
     }
 
+    var writersWaiting: Int { waiting.load(ordering: .relaxed) }
+
     func write<R>(_ body: (MemoryWriteTransaction) throws -> R) throws -> R {
-        try writer.withLock { _ in
+        waiting.add(1, ordering: .relaxed)
+        return try writer.withLock { _ in
+            waiting.subtract(1, ordering: .relaxed)
             let txn = MemoryWriteTransaction(tables: try snapshot())
             let result = try body(txn)
             try committed.withLock { state in

@@ -4,12 +4,17 @@
 /// ```
 /// u8 version | id 16 | organization 16 | instance 16 | u8 flags | u8 flags2 | [target 16]
 /// u8 connectorType | u8 eventType | u8 status | i64 startedAt | [i64 completedAt] | [i64 nextAttemptAt]
-/// [i64 leaseExpiresAt] | [u32 searchSeq] | u32 attemptCount | [u16 n, remoteId] | [u16 n, externalEventRef]
+/// [i64 leaseExpiresAt] | [u64 leaseToken] | [u32 searchSeq] | u32 attemptCount | [u16 n, remoteId] | [u16 n, externalEventRef]
 /// [u16 n, sourceRevisionRef] | [u16 n, search text] | [u32 summary offset in the JSON] | u32 n, public JSON
 /// ```
 /// The search text (JavaScript-lowercased `externalEventRef + "\n" + sourceRevisionRef`) is stored only
 /// when it differs from the original. The record ends with the event's public JSON (BEHAVIOUR.md §1), so
 /// a page copies ready bytes; `summaryJson` is the tail of that JSON (its last key).
+///
+/// `leaseToken` (flag2 bit 2) is the fence of the claim that holds a `running` event; records written
+/// before it existed have none and read as token 0, which no claim carries. Flag2 bits 3 and 4 carry no
+/// data: `promoted` (a backing-off queued event now in the claim queue) and `quarantined` (set in place on
+/// a record `claimDue` could not decode).
 enum RecordCodec {
     static let version: UInt8 = 1
 
@@ -29,10 +34,17 @@ enum RecordCodec {
         let rawValue: UInt8
         static let leaseExpiresAt = Flags2(rawValue: 1 << 0)
         static let searchSeq = Flags2(rawValue: 1 << 1)
+        static let leaseToken = Flags2(rawValue: 1 << 2)
+        /// A queued event whose `nextAttemptAt` passed: `claimDue` moved it to the ready queue.
+        static let promoted = Flags2(rawValue: 1 << 3)
+        /// The record cannot be decoded (found by `claimDue`): kept, reported, out of the claim queue.
+        static let quarantined = Flags2(rawValue: 1 << 4)
     }
 
     /// Encodes `event`; `searchText` is the lowercased search text when it differs from the raw one.
-    static func encode(_ event: SyncEvent, leaseExpiresAt: Timestamp? = nil, searchSeq: UInt32? = nil) -> [UInt8] {
+    static func encode(_ event: SyncEvent, lease: Lease? = nil, searchSeq: UInt32? = nil, promoted: Bool = false)
+        -> [UInt8]
+    {
         var out: [UInt8] = []
         out.reserveCapacity(160)
         out.append(version)
@@ -50,8 +62,9 @@ enum RecordCodec {
         if event.summaryJson != nil { flags.insert(.summary) }
         if search != nil { flags.insert(.searchText) }
         var flags2: Flags2 = []
-        if leaseExpiresAt != nil { flags2.insert(.leaseExpiresAt) }
+        if lease != nil { flags2.formUnion([.leaseExpiresAt, .leaseToken]) }
         if searchSeq != nil { flags2.insert(.searchSeq) }
+        if promoted && event.status == .queued && event.nextAttemptAt != nil { flags2.insert(.promoted) }
         out.append(flags.rawValue)
         out.append(flags2.rawValue)
         event.connectorTargetId?.appendBytes(to: &out)
@@ -62,7 +75,10 @@ enum RecordCodec {
         i64(event.startedAt.millisecondsSince1970)
         if let t = event.completedAt { i64(t.millisecondsSince1970) }
         if let t = event.nextAttemptAt { i64(t.millisecondsSince1970) }
-        if let t = leaseExpiresAt { i64(t.millisecondsSince1970) }
+        if let lease {
+            i64(lease.expiresAt.millisecondsSince1970)
+            withUnsafeBytes(of: lease.token.value.littleEndian) { out.append(contentsOf: $0) }
+        }
         if let seq = searchSeq { withUnsafeBytes(of: seq.littleEndian) { out.append(contentsOf: $0) } }
         withUnsafeBytes(of: UInt32(clamping: event.attemptCount).littleEndian) { out.append(contentsOf: $0) }
         func str(_ s: String?) {
@@ -133,6 +149,7 @@ struct RecordView {
         if flags.contains(.completedAt) { o += 8 }
         if flags.contains(.nextAttemptAt) { o += 8 }
         if flags2.contains(.leaseExpiresAt) { o += 8 }
+        if flags2.contains(.leaseToken) { o += 8 }
         if flags2.contains(.searchSeq) { o += 4 }
         o += 4
         offsets = (0, 0, 0, 0, 0, 0, 0)
@@ -198,6 +215,26 @@ struct RecordView {
         if flags.contains(.completedAt) { o += 8 }
         if flags.contains(.nextAttemptAt) { o += 8 }
         return Timestamp(millisecondsSince1970: i64(o))
+    }
+    /// The fence of the claim holding the lease; 0 for a lease stored before fences existed.
+    var leaseToken: ClaimToken? {
+        guard flags2.contains(.leaseExpiresAt) else { return nil }
+        guard flags2.contains(.leaseToken) else { return ClaimToken(value: 0) }
+        var o = timesStart + 16
+        if flags.contains(.completedAt) { o += 8 }
+        if flags.contains(.nextAttemptAt) { o += 8 }
+        return ClaimToken(value: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: o, as: UInt64.self)))
+    }
+    /// A queued event that `claimDue` may take (its back-off, if any, is over and it was promoted).
+    var isReady: Bool {
+        status == .queued && !isQuarantined && (!flags.contains(.nextAttemptAt) || flags2.contains(.promoted))
+    }
+    /// Whether `claimDue` found the record undecodable and took it out of the claim queue.
+    var isQuarantined: Bool { flags2.contains(.quarantined) }
+    /// The stored lease, when the record has one.
+    var lease: Lease? {
+        guard let expiresAt = leaseExpiresAt, let token = leaseToken else { return nil }
+        return Lease(expiresAt: expiresAt, token: token)
     }
     /// The record's number in the search index, stable for its lifetime.
     var searchSeq: UInt32? {

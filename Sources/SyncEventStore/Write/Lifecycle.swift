@@ -22,82 +22,46 @@ extension Engine {
     /// The first stored `push` event of `target` whose revision is exactly `sha`.
     static func existingPush(_ txn: some StorageReadTransaction, target: TypeID, sha: String) throws -> SyncEvent? {
         let prefix = IndexKey.prefix(.pushRevision, target.bytes, IndexKey.revisionKey(sha))
+        let shaBytes = Array(sha.utf8)
         for id in try txn.idsAtKeyEnd(withPrefix: prefix) {
-            // Revisions longer than 64 bytes are keyed by their SHA-256: confirm the exact text.
-            if let e = try txn.loadEvent(id), e.eventType == .push, e.connectorTargetId == target,
-                e.sourceRevisionRef == sha
-            {
-                return e
+            // Revisions longer than 64 bytes are keyed by their SHA-256: confirm the exact text on the raw
+            // record, and decode only the match (an undecodable other record never gets in the way).
+            let matches = try txn.withValue(.events, id.bytes) { bytes -> Bool in
+                let r = try RecordView(bytes)
+                return r.eventType == .push && r.connectorTargetId == target
+                    && r.sourceRevisionRef.map { $0.elementsEqual(shaBytes) } == true
             }
+            if matches == true, let e = try txn.loadEvent(id) { return e }
         }
         return nil
     }
 
-    /// Claims up to `limit` due `queued` events, oldest first, at most one per target, skipping targets
-    /// that have a `running` event; each becomes `running` with a lease until `now + leaseMilliseconds`.
-    ///
-    /// Served from the `due` index: only entries with a due time `<= now` are read. An event without a
-    /// target is its own target (never blocked, never blocks).
-    func claimDue(now: Timestamp, limit: Int, leaseMilliseconds: Int64) throws -> [SyncEvent] {
-        guard limit > 0 else { return [] }
-        let leaseEnd = now.adding(milliseconds: leaseMilliseconds)
-        return try storage.write { txn in
-            var due: [(started: Int64, id: TypeID)] = []
-            let nowKey = IndexKey.biased(now.millisecondsSince1970)
-            try txn.forEachKey(withPrefix: [IndexKind.due.rawValue]) { key in
-                guard key.count == 33 else { throw StorageError.corrupted("due index entry of \(key.count) bytes") }
-                if key.loadUnaligned(fromByteOffset: 1, as: UInt64.self).bigEndian > nowKey { return false }
-                let started = IndexKey.unbiased(key.loadUnaligned(fromByteOffset: 9, as: UInt64.self).bigEndian)
-                due.append((started, IndexKey.idAtEnd(of: key)))
-                return true
-            }
-            due.sort { a, b in a.started != b.started ? a.started < b.started : a.id < b.id }
-            var claimed: [SyncEvent] = []
-            var decided = Set<TypeID>()  // targets already claimed or found running in this call
-            for (_, id) in due {
-                if claimed.count == limit { break }
-                guard var event = try txn.loadEvent(id) else {
-                    throw StorageError.corrupted("due index names missing event \(id)")
-                }
-                if let target = event.connectorTargetId {
-                    if !decided.insert(target).inserted { continue }
-                    if try txn.hasKey(withPrefix: IndexKey.prefix(.targetStatus, target.bytes, [EventStatus.running.code])) {
-                        continue
-                    }
-                }
-                event.status = .running
-                try txn.storeRecord(event, leaseExpiresAt: leaseEnd)
-                claimed.append(event)
-            }
-            return claimed
+    /// Loads the event `claim` names inside `txn` and checks that the claim still holds it: the event is
+    /// `running` and its stored fence is the claim's token. Else throws ``SyncEventStoreError/leaseLost(id:)``.
+    static func heldEvent(_ txn: some StorageReadTransaction, _ claim: Claim) throws -> (SyncEvent, Lease) {
+        let found = try txn.withValue(.events, claim.id.bytes) { bytes -> (SyncEvent, Lease?) in
+            let view = try RecordView(bytes)
+            // Check the fence before decoding, so a stale claim is refused even on a damaged record.
+            guard view.status == .running, view.leaseToken == claim.token else { return (claim.event, nil) }
+            return (try RecordCodec.decode(bytes), view.lease)
         }
+        guard let (event, lease) = found, let lease else { throw SyncEventStoreError.leaseLost(id: claim.id) }
+        return (event, lease)
     }
 
-    /// Error messages longer than this many characters are cut before they go into the summary.
-    static var maximumErrorLength: Int { 2000 }
-
-    /// Loads `id` inside `txn` and checks it is `running`, else throws the typed refusal.
-    static func runningEvent(_ txn: some StorageReadTransaction, _ id: TypeID, operation: String) throws -> SyncEvent {
-        guard let event = try txn.loadEvent(id) else { throw SyncEventStoreError.notFound(id) }
-        guard event.status == .running else {
-            throw SyncEventStoreError.invalidTransition(id: id, status: event.status, operation: operation)
-        }
-        return event
-    }
-
-    /// Finishes a `running` event as `completed`, `partial` or `ignored`: merges `summary` into
+    /// Finishes the event `claim` holds as `completed`, `partial` or `ignored`: merges `summary` into
     /// `summaryJson` (existing keys replaced in place, new keys appended), sets `completedAt` to `now`
-    /// and clears `nextAttemptAt`.
-    func finish(id: TypeID, as outcome: FinishStatus, summary: JSONObject?, now: Timestamp) throws -> SyncEvent {
+    /// (or `startedAt` if the clock stepped back before it) and clears `nextAttemptAt` and the lease.
+    func finish(_ claim: Claim, as outcome: FinishStatus, summary: JSONObject?, now: Timestamp) throws -> SyncEvent {
         try storage.write { txn in
-            var event = try Engine.runningEvent(txn, id, operation: "finish")
+            var (event, _) = try Engine.heldEvent(txn, claim)
             event.status = outcome.status
             if let summary {
                 var merged = event.summaryJson ?? JSONObject()
                 for (k, v) in summary { merged[k] = v }
                 event.summaryJson = merged
             }
-            event.completedAt = now
+            event.completedAt = max(now, event.startedAt)
             event.nextAttemptAt = nil
             try event.validate(limits: limits)
             try txn.storeRecord(event)
@@ -105,26 +69,19 @@ extension Engine {
         }
     }
 
-    /// Records a failed attempt of a `running` event (BEHAVIOUR.md §6, the reference's worker):
+    /// Records a failed attempt of the event `claim` holds (BEHAVIOUR.md §6, the reference's worker):
     /// `attemptCount` + 1 and `lastError` merged into the summary; if `transient` and attempts remain,
     /// back to `queued` with `nextAttemptAt = now + backoff`; otherwise `failed` with `completedAt`,
-    /// `error` and `outcome: "failed"`. `jitterUnit` is a uniform draw in 0..<1.
-    func fail(id: TypeID, error message: String, transient: Bool, now: Timestamp, policy: RetryPolicy, jitterUnit: Double)
-        throws -> FailResult
+    /// `error` and `outcome: "failed"`. `jitterUnit` is a uniform draw in 0..<1. The message is cut so
+    /// the record always fits (``FailureSummary``): a failure can always be recorded.
+    func fail(_ claim: Claim, error message: String, transient: Bool, now: Timestamp, policy: RetryPolicy,
+              jitterUnit: Double) throws -> FailResult
     {
         try storage.write { txn in
-            var event = try Engine.runningEvent(txn, id, operation: "fail")
-            let attempts = event.attemptCount + 1
+            var (event, _) = try Engine.heldEvent(txn, claim)
+            let attempts = min(event.attemptCount + 1, limits.maximumAttemptCount)
             let retry = transient && attempts < policy.maximumAttempts
-            let message = message.count > Engine.maximumErrorLength
-                ? String(message.prefix(Engine.maximumErrorLength)) : message
-            var summary = event.summaryJson ?? JSONObject()
-            summary["lastError"] = .string(message)
-            if !retry {
-                summary["error"] = .string(message)
-                summary["outcome"] = .string("failed")
-            }
-            event.summaryJson = summary
+            event.summaryJson = FailureSummary.merge(message, into: event.summaryJson, final: !retry, limits: limits)
             event.attemptCount = attempts
             if retry {
                 event.status = .queued
@@ -133,7 +90,7 @@ extension Engine {
                     milliseconds: policy.delayMilliseconds(afterAttempt: attempts, unit: jitterUnit))
             } else {
                 event.status = .failed
-                event.completedAt = now
+                event.completedAt = max(now, event.startedAt)
                 event.nextAttemptAt = nil
             }
             try event.validate(limits: limits)
@@ -142,8 +99,20 @@ extension Engine {
         }
     }
 
+    /// The worker's heartbeat: moves the lease of the event `claim` holds to `now + milliseconds`
+    /// (earlier or later than before); the fence stays.
+    func extendLease(_ claim: Claim, byMilliseconds milliseconds: Int64, now: Timestamp) throws -> Claim {
+        try storage.write { txn in
+            let (event, lease) = try Engine.heldEvent(txn, claim)
+            let renewed = Lease(expiresAt: now.adding(milliseconds: milliseconds), token: lease.token)
+            try txn.storeRecord(event, lease: renewed)
+            return Claim(event: event, token: renewed.token, leaseExpiresAt: renewed.expiresAt)
+        }
+    }
+
     /// Re-queues any event as the reference's retry does: `queued`, `attemptCount` 0, `completedAt` and
-    /// `nextAttemptAt` null, `startedAt` now; the summary is kept.
+    /// `nextAttemptAt` null, `startedAt` now; the summary is kept. A running event loses its lease, so
+    /// the claim that held it is refused from then on.
     func retry(id: TypeID, now: Timestamp) throws -> SyncEvent {
         try storage.write { txn in
             guard var event = try txn.loadEvent(id) else { throw SyncEventStoreError.notFound(id) }
@@ -158,10 +127,12 @@ extension Engine {
         }
     }
 
-    /// Puts back every `running` event whose lease expired (`leaseExpiresAt <= now`): `queued`, due now
-    /// (`nextAttemptAt` null), `attemptCount` + 1, `lastError: "lease expired"` merged into the summary.
-    /// Served from the `lease` index.
-    func reclaimExpired(now: Timestamp, limit: Int) throws -> [SyncEvent] {
+    /// Takes back every `running` event whose lease expired (`leaseExpiresAt <= now`), as Oban's Lifeline
+    /// rescues stuck jobs: the attempt counts (`attemptCount` + 1, `lastError: "lease expired"`); when
+    /// attempts remain under `policy` the event is `queued` and due at once, else it is dead-lettered:
+    /// `failed`, with `completedAt`, `error: "lease expired"` and `outcome: "failed"`. Either way the
+    /// claim that held it is refused from then on. Served from the `lease` index.
+    func reclaimExpired(now: Timestamp, limit: Int, policy: RetryPolicy) throws -> [SyncEvent] {
         guard limit > 0 else { return [] }
         return try storage.write { txn in
             var ids: [TypeID] = []
@@ -177,14 +148,19 @@ extension Engine {
                 guard var event = try txn.loadEvent(id) else {
                     throw StorageError.corrupted("lease index names missing event \(id)")
                 }
-                event.status = .queued
-                event.attemptCount = min(event.attemptCount + 1, limits.maximumAttemptCount)
+                let attempts = min(event.attemptCount + 1, limits.maximumAttemptCount)
+                let retry = attempts < policy.maximumAttempts
+                event.attemptCount = attempts
+                event.summaryJson = FailureSummary.merge(
+                    FailureSummary.leaseExpired, into: event.summaryJson, final: !retry, limits: limits)
                 event.nextAttemptAt = nil
-                let before = event.summaryJson
-                var summary = before ?? JSONObject()
-                summary["lastError"] = .string("lease expired")
-                event.summaryJson = summary
-                if (try? event.validate(limits: limits)) == nil { event.summaryJson = before }
+                if retry {
+                    event.status = .queued
+                } else {
+                    event.status = .failed
+                    event.completedAt = max(now, event.startedAt)
+                }
+                try event.validate(limits: limits)
                 try txn.storeRecord(event)
                 reclaimed.append(event)
             }

@@ -5,10 +5,13 @@ import Glibc
 /// The only place records are written or removed: every change keeps every index (and the search
 /// index) consistent in the same transaction.
 extension StorageWriteTransaction {
-    /// Stores `event` (new or replacing the stored record with the same id) and updates its index entries.
+    /// Stores `event` (new or replacing the stored record with the same id) and updates its index entries;
+    /// `lease` is the claim's lease of a `running` event (none otherwise); `promoted` marks a queued event
+    /// whose back-off is over as ready (see ``IndexKind/ready``). The claim queue heads of the targets
+    /// involved follow.
     /// - Returns: the record's previous bytes, if there was one.
     @discardableResult
-    func storeRecord(_ event: SyncEvent, leaseExpiresAt: Timestamp? = nil) throws -> [UInt8]? {
+    func storeRecord(_ event: SyncEvent, lease: Lease? = nil, promoted: Bool = false) throws -> [UInt8]? {
         let key = event.id.bytes
         let old = try get(.events, key)
         // The search seq is kept for the record's lifetime; a new record takes the next one.
@@ -20,13 +23,16 @@ extension StorageWriteTransaction {
             }
         }
         let seq = try kept ?? SearchIndex.nextSeq(self, org: event.organizationId)
-        let new = RecordCodec.encode(event, leaseExpiresAt: leaseExpiresAt, searchSeq: seq)
+        let new = RecordCodec.encode(event, lease: lease, searchSeq: seq, promoted: promoted)
+        var heads = Set<[UInt8]>()
         try new.withUnsafeBytes { n in
             let newView = try RecordView(n)
             let newKeys = IndexKey.keys(for: newView)
+            if let t = newView.queueTarget { heads.insert(t) }
             if let old {
                 try old.withUnsafeBytes { o in
                     let oldView = try RecordView(o)
+                    if let t = oldView.queueTarget { heads.insert(t) }
                     let oldKeys = IndexKey.keys(for: oldView)
                     let newSet = Set(newKeys)
                     let oldSet = Set(oldKeys)
@@ -40,6 +46,7 @@ extension StorageWriteTransaction {
             }
         }
         try put(.events, key, new)
+        for t in heads { try refreshQueueHead(t) }
         return old
     }
 
@@ -48,12 +55,14 @@ extension StorageWriteTransaction {
     func removeRecord(_ id: TypeID) throws -> Bool {
         let key = id.bytes
         guard let old = try get(.events, key) else { return false }
-        try old.withUnsafeBytes { o in
+        let target = try old.withUnsafeBytes { o in
             let view = try RecordView(o)
             for k in IndexKey.keys(for: view) { try delete(.indexes, k) }
             try SearchIndex.update(self, old: view, new: nil)
+            return view.queueTarget
         }
         try delete(.events, key)
+        if let target { try refreshQueueHead(target) }
         return true
     }
 }
@@ -69,6 +78,7 @@ extension StorageWriteTransaction {
         var nextSeq: [TypeID: UInt32] = [:]
         for (org, count) in perOrganization { nextSeq[org] = try SearchIndex.reserveSeqs(self, org: org, count: count) }
         let batch = SearchBatch()
+        var heads = Set<[UInt8]>()
         var indexKeys: [[UInt8]] = []
         indexKeys.reserveCapacity(events.count * 9)
         let sorted = events.sorted { $0.id < $1.id }
@@ -79,6 +89,7 @@ extension StorageWriteTransaction {
             try record.withUnsafeBytes { bytes in
                 let view = try RecordView(bytes)
                 indexKeys.append(contentsOf: IndexKey.keys(for: view))
+                if let t = view.queueTarget { heads.insert(t) }
                 try SearchIndex.putOrder(self, view, seq)
                 batch.add(view, seq: seq)
             }
@@ -94,5 +105,14 @@ extension StorageWriteTransaction {
         }
         for k in indexKeys { try put(.indexes, k, []) }
         try batch.flush(self)
+        for t in heads.sorted(by: { $0.lexicographicallyPrecedes($1) }) { try refreshQueueHead(t) }
+    }
+}
+
+extension RecordView {
+    /// The target whose claim-queue head this record can change (it is ready or running), if any.
+    var queueTarget: [UInt8]? {
+        guard let t = targetBytes, isReady || status == .running else { return nil }
+        return Array(t)
     }
 }

@@ -20,27 +20,33 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// The delay in milliseconds after failure number `attempt` (1-based), for a jitter `unit` in 0..<1.
     public func delayMilliseconds(afterAttempt attempt: Int, unit: Double) -> Int64 {
-        let base = Double(baseDelay.milliseconds)
+        let base = Double(max(0, baseDelay.milliseconds))
         let exponential = base * pow2(max(0, attempt - 1))
         let jittered = exponential * (0.8 + unit * 0.4)
-        let capped = min(Double(maximumDelay.milliseconds), jittered.rounded(.toNearestOrAwayFromZero))
-        return Int64(capped)
+        let capped = min(Double(max(0, maximumDelay.milliseconds)), jittered.rounded(.toNearestOrAwayFromZero))
+        // Huge delays saturate instead of trapping (2^63 as a Double does not fit an Int64).
+        guard capped.isFinite, capped < 0x1p63 else { return capped.isNaN ? 0 : Int64.max }
+        return Int64(max(0, capped))
     }
 
     private func pow2(_ n: Int) -> Double { n >= 1023 ? .infinity : Double(sign: .plus, exponent: n, significand: 1) }
 }
 
 extension Duration {
-    /// The duration in whole milliseconds (truncated).
-    var milliseconds: Int64 {
+    /// The duration in whole milliseconds (truncated), saturating at the ends of `Int64`.
+    package var milliseconds: Int64 {
         let (s, a) = components
-        return s * 1000 + a / 1_000_000_000_000_000
+        let (ms, overflow) = s.multipliedReportingOverflow(by: 1000)
+        if overflow { return s < 0 ? Int64.min : Int64.max }
+        let (sum, overflow2) = ms.addingReportingOverflow(a / 1_000_000_000_000_000)
+        if overflow2 { return ms < 0 ? Int64.min : Int64.max }
+        return sum
     }
 }
 
 extension Timestamp {
     /// This time moved by `milliseconds`, clamped to the range a record may hold.
-    func adding(milliseconds: Int64) -> Timestamp {
+    package func adding(milliseconds: Int64) -> Timestamp {
         let (sum, overflow) = millisecondsSince1970.addingReportingOverflow(milliseconds)
         let ms = overflow ? Timestamp.latest.millisecondsSince1970 : sum
         return Timestamp(millisecondsSince1970: min(max(ms, Timestamp.earliest.millisecondsSince1970), Timestamp.latest.millisecondsSince1970))
@@ -49,7 +55,7 @@ extension Timestamp {
 
 extension RandomSource {
     /// A uniform double in 0..<1 from the next 53 random bits.
-    mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    package mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
 }
 
 /// What ``SyncEventStore/enqueuePush(target:sha:organization:instance:remoteId:deliveryId:summary:id:now:)``
@@ -83,7 +89,7 @@ public enum FinishStatus: String, Sendable, CaseIterable {
     /// Nothing to do.
     case ignored
 
-    var status: EventStatus {
+    package var status: EventStatus {
         switch self {
         case .completed: return .completed
         case .partial: return .partial
@@ -92,7 +98,7 @@ public enum FinishStatus: String, Sendable, CaseIterable {
     }
 }
 
-/// What ``SyncEventStore/fail(id:error:transient:now:policy:)`` did with the event.
+/// What ``SyncEventStore/fail(_:error:transient:now:policy:)`` did with the event.
 public enum FailResult: Sendable, Equatable {
     /// Transient and attempts remain: back to `queued`, due at `nextAttemptAt`.
     case retryScheduled(SyncEvent)

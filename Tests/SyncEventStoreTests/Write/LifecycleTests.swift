@@ -31,8 +31,8 @@ struct LifecycleTests {
         #expect(first.wasEnqueued)
         #expect(first.event.status == .queued && first.event.eventType == .push && first.event.externalEventRef == "d1")
         // Same target and SHA: skipped, whatever the status of the existing event.
-        _ = try store.claimDue(now: ms(2000), limit: 10)
-        try store.finish(id: first.event.id, as: .completed, now: ms(3000))
+        let claims = try store.claimDue(now: ms(2000), limit: 10)
+        try store.finish(try #require(claims.first), as: .completed, now: ms(3000))
         let again = try store.enqueuePush(target: w.targets[0], sha: "abc", organization: w.org, instance: w.instance, now: ms(4000))
         #expect(again == .duplicate(existing: try #require(try store.event(id: first.event.id))))
         // Another SHA, another target, a SHA that only shares a prefix: new events.
@@ -74,16 +74,18 @@ struct LifecycleTests {
         let first = try store.claimDue(now: ms(1000), limit: 10, lease: .seconds(60))
         let looseInOrder = [loose1, loose2].sorted { $0.id < $1.id }.map(\.id)
         #expect(first.map(\.id) == [a1.id] + looseInOrder + [b2.id])
-        #expect(first.allSatisfy { $0.status == .running })
+        #expect(first.allSatisfy { $0.event.status == .running && $0.leaseExpiresAt == ms(61_000) })
+        #expect(Set(first.map(\.token)).count == first.count)
         #expect(try store.allRecords().first { $0.event.id == a1.id }?.lease == ms(61_000))
         // Nothing more is due for a, b (busy) or c (busy since before).
         #expect(try store.claimDue(now: ms(1000), limit: 10) == [])
-        try store.finish(id: a1.id, as: .completed, now: ms(2000))
+        try store.finish(first[0], as: .completed, now: ms(2000))
         #expect(try store.claimDue(now: ms(4999), limit: 10) == [])
-        #expect(try store.claimDue(now: ms(5000), limit: 10).map(\.id) == [a2.id])
+        let second = try store.claimDue(now: ms(5000), limit: 10)
+        #expect(second.map(\.id) == [a2.id])
         // The limit holds.
-        try store.finish(id: b2.id, as: .completed, now: ms(6000))
-        try store.finish(id: a2.id, as: .completed, now: ms(6000))
+        try store.finish(first[3], as: .completed, now: ms(6000))
+        try store.finish(second[0], as: .completed, now: ms(6000))
         #expect(try store.claimDue(now: ms(7000), limit: 0) == [])
         #expect(try store.claimDue(now: ms(7000), limit: 1).map(\.id) == [b1.id])
         #expect(try store.verifyIndexes() == [])
@@ -102,27 +104,32 @@ struct LifecycleTests {
         try store.record(contentsOf: [queued, completed])
         let before = try store.allRecords()
         let unknown = w.f.id(.event)
-        #expect(throws: SyncEventStoreError.invalidTransition(id: queued.id, status: .queued, operation: "finish")) {
-            try store.finish(id: queued.id, as: .completed, summary: ["x": .bool(true)], now: ms(300))
+        // Made-up claims (a queued event, a finished one, an unknown id) hold nothing.
+        let forged = [queued, completed, SyncEvent(id: unknown, organizationId: w.org, connectorInstanceId: w.instance,
+                                                    eventType: .manualResync, status: .running, startedAt: ms(1))]
+            .map { Claim(event: $0, token: ClaimToken("00000000000000ab")!, leaseExpiresAt: ms(9999)) }
+        for claim in forged {
+            #expect(throws: SyncEventStoreError.leaseLost(id: claim.id)) {
+                try store.finish(claim, as: .completed, summary: ["x": .bool(true)], now: ms(300))
+            }
+            #expect(throws: SyncEventStoreError.leaseLost(id: claim.id)) {
+                try store.fail(claim, error: "boom", transient: true, now: ms(300))
+            }
+            #expect(throws: SyncEventStoreError.leaseLost(id: claim.id)) {
+                try store.extendLease(claim, by: .seconds(1), now: ms(300))
+            }
         }
-        #expect(throws: SyncEventStoreError.invalidTransition(id: completed.id, status: .completed, operation: "fail")) {
-            try store.fail(id: completed.id, error: "boom", transient: true, now: ms(300))
-        }
-        #expect(throws: SyncEventStoreError.invalidTransition(id: completed.id, status: .completed, operation: "finish")) {
-            try store.finish(id: completed.id, as: .partial, now: ms(300))
-        }
-        #expect(throws: SyncEventStoreError.notFound(unknown)) { try store.finish(id: unknown, as: .completed) }
-        #expect(throws: SyncEventStoreError.notFound(unknown)) { try store.fail(id: unknown, error: "e", transient: false) }
         #expect(throws: SyncEventStoreError.notFound(unknown)) { try store.retry(id: unknown) }
+        #expect(try store.allRecords() == before)
         // A finish whose merged summary breaks a limit is refused too, and the event stays running.
-        _ = try store.claimDue(now: ms(1000), limit: 1)
+        let claim = try #require(try store.claimDue(now: ms(1000), limit: 1).first)
         let running = try store.allRecords()
         #expect(throws: SyncEventStoreError.self) {
-            try store.finish(id: queued.id, as: .completed, summary: ["big": .string(String(repeating: "x", count: 70_000))], now: ms(1100))
+            try store.finish(claim, as: .completed, summary: ["big": .string(String(repeating: "x", count: 70_000))], now: ms(1100))
         }
-        #expect(throws: SyncEventStoreError.self) {  // completedAt before startedAt
-            try store.finish(id: queued.id, as: .completed, now: ms(1))
-        }
+        // The right token on the wrong event holds nothing either.
+        let wrong = Claim(event: completed, token: claim.token, leaseExpiresAt: claim.leaseExpiresAt)
+        #expect(throws: SyncEventStoreError.leaseLost(id: completed.id)) { try store.finish(wrong, as: .completed) }
         #expect(try store.allRecords() == running)
         #expect(running != before)
         #expect(try store.verifyIndexes() == [])
@@ -157,10 +164,11 @@ struct LifecycleTests {
         var random = SeededRandomSource(seed: 9)
         var now: Int64 = 1000
         for attempt in 1...2 {
-            #expect(try store.claimDue(now: ms(now), limit: 1).map(\.id) == [e.id])
+            let claims = try store.claimDue(now: ms(now), limit: 1)
+            #expect(claims.map(\.id) == [e.id])
             var expectRandom = random
             let delay = policy.delayMilliseconds(afterAttempt: attempt, unit: expectRandom.nextUnit())
-            let r = try store.fail(id: e.id, error: "HTTP 502", transient: true, now: ms(now), policy: policy, random: &random)
+            let r = try store.fail(claims[0], error: "HTTP 502", transient: true, now: ms(now), policy: policy, random: &random)
             guard case .retryScheduled(let s) = r else { Issue.record("not retried: \(r)"); return }
             #expect(s.status == .queued && s.attemptCount == attempt && s.completedAt == nil)
             #expect(s.nextAttemptAt == ms(now + delay))
@@ -168,16 +176,16 @@ struct LifecycleTests {
             #expect(try store.claimDue(now: ms(now + delay - 1), limit: 1) == [])
             now += delay
         }
-        _ = try store.claimDue(now: ms(now), limit: 1)
-        let r = try store.fail(id: e.id, error: "HTTP 503", transient: true, now: ms(now), policy: policy, random: &random)
+        let last = try store.claimDue(now: ms(now), limit: 1)[0]
+        let r = try store.fail(last, error: "HTTP 503", transient: true, now: ms(now), policy: policy, random: &random)
         guard case .failed(let s) = r else { Issue.record("not failed: \(r)"); return }
         #expect(s.status == .failed && s.attemptCount == 3 && s.completedAt == ms(now) && s.nextAttemptAt == nil)
         #expect(s.summaryJson == ["deliveryId": .string("d"), "lastError": .string("HTTP 503"), "error": .string("HTTP 503"), "outcome": .string("failed")])
         // A permanent error fails at once.
         let p = queuedEvent(&w.f, org: w.org, instance: w.instance, target: w.targets[1], at: 100)
         try store.record(p)
-        _ = try store.claimDue(now: ms(now), limit: 1)
-        #expect(try store.fail(id: p.id, error: "bad config", transient: false, now: ms(now), policy: policy).event.status == .failed)
+        let pc = try store.claimDue(now: ms(now), limit: 1)[0]
+        #expect(try store.fail(pc, error: "bad config", transient: false, now: ms(now), policy: policy).event.status == .failed)
         #expect(try store.verifyIndexes() == [])
     }
 
@@ -190,8 +198,8 @@ struct LifecycleTests {
         var e = queuedEvent(&w.f, org: w.org, instance: w.instance, target: w.targets[0], at: 100)
         e.summaryJson = ["a": .number(.integer(1)), "error": .string("x")]
         try store.record(e)
-        _ = try store.claimDue(now: ms(500), limit: 1)
-        let done = try store.finish(id: e.id, as: .partial, summary: ["error": .null, "b": .bool(true)], now: ms(900))
+        let claim = try store.claimDue(now: ms(500), limit: 1)[0]
+        let done = try store.finish(claim, as: .partial, summary: ["error": .null, "b": .bool(true)], now: ms(900))
         #expect(done.status == .partial && done.completedAt == ms(900) && done.nextAttemptAt == nil)
         #expect(done.summaryJson == ["a": .number(.integer(1)), "error": .null, "b": .bool(true)])
         #expect(try store.latestCompletedEvent(target: w.targets[0]) == nil)
@@ -200,9 +208,11 @@ struct LifecycleTests {
         #expect(again.status == .queued && again.attemptCount == 0 && again.completedAt == nil && again.nextAttemptAt == nil)
         #expect(again.startedAt == ms(2000) && again.summaryJson == done.summaryJson)
         #expect(try store.hasActiveEvent(target: w.targets[0]))
-        _ = try store.claimDue(now: ms(2000), limit: 1)
+        let again2 = try store.claimDue(now: ms(2000), limit: 1)[0]
         #expect(try store.hasActiveEvent(target: w.targets[0]))
-        try store.finish(id: e.id, as: .completed, now: ms(2100))
+        // The first claim was used up; the new one finishes.
+        #expect(throws: SyncEventStoreError.leaseLost(id: e.id)) { try store.finish(claim, as: .completed, now: ms(2100)) }
+        try store.finish(again2, as: .completed, now: ms(2100))
         #expect(try store.latestCompletedEvent(target: w.targets[0])?.id == e.id)
         #expect(try store.verifyIndexes() == [])
     }

@@ -44,11 +44,7 @@ struct ReferenceModel {
         return claimed
     }
 
-    func refuseUnlessRunning(_ id: TypeID, _ op: String) -> SyncEventStoreError? {
-        guard let i = index(of: id) else { return .notFound(id) }
-        let s = records[i].event.status
-        return s == .running ? nil : .invalidTransition(id: id, status: s, operation: op)
-    }
+    mutating func extendLease(_ id: TypeID, until t: Timestamp) { records[index(of: id)!].lease = t }
 
     mutating func finish(_ id: TypeID, _ outcome: FinishStatus, _ summary: JSONObject?, now: Timestamp) -> SyncEvent {
         let i = index(of: id)!
@@ -59,7 +55,7 @@ struct ReferenceModel {
             for (k, v) in summary { merged[k] = v }
             e.summaryJson = merged
         }
-        e.completedAt = now
+        e.completedAt = max(now, e.startedAt)
         e.nextAttemptAt = nil
         records[i] = StoredRecord(event: e, lease: nil)
         return e
@@ -85,7 +81,7 @@ struct ReferenceModel {
             e.nextAttemptAt = now.adding(milliseconds: policy.delayMilliseconds(afterAttempt: e.attemptCount, unit: unit))
         } else {
             e.status = .failed
-            e.completedAt = now
+            e.completedAt = max(now, e.startedAt)
             e.nextAttemptAt = nil
         }
         records[i] = StoredRecord(event: e, lease: nil)
@@ -104,7 +100,7 @@ struct ReferenceModel {
         return e
     }
 
-    mutating func reclaimExpired(now: Timestamp) -> [SyncEvent] {
+    mutating func reclaimExpired(now: Timestamp, policy: RetryPolicy) -> [SyncEvent] {
         let expired = records.indices.filter {
             records[$0].event.status == .running && records[$0].lease != nil && records[$0].lease! <= now
         }.sorted {
@@ -114,11 +110,18 @@ struct ReferenceModel {
         var out: [SyncEvent] = []
         for i in expired {
             var e = records[i].event
-            e.status = .queued
             e.attemptCount += 1
             e.nextAttemptAt = nil
             var s = e.summaryJson ?? JSONObject()
             s["lastError"] = .string("lease expired")
+            if e.attemptCount < policy.maximumAttempts {
+                e.status = .queued
+            } else {  // dead-lettered
+                e.status = .failed
+                e.completedAt = max(now, e.startedAt)
+                s["error"] = .string("lease expired")
+                s["outcome"] = .string("failed")
+            }
             e.summaryJson = s
             records[i] = StoredRecord(event: e, lease: nil)
             out.append(e)

@@ -42,9 +42,15 @@ struct WorkerSimulationTests {
                 #expect(try store.hasActiveEvent(target: t) == model.hasActive(target: t))
             }
         }
-        func anyRunning() -> TypeID? {
-            let running = model.records.filter { $0.event.status == .running }
-            return running.isEmpty ? nil : running[pick(running.count)].event.id
+        // The claims workers hold (the latest per event), and claims that lost their event since.
+        var held: [TypeID: Claim] = [:]
+        var stale: [Claim] = []
+        func anyHeld() -> Claim? {
+            let ids = model.records.filter { $0.event.status == .running && held[$0.event.id] != nil }.map(\.event.id)
+            return ids.isEmpty ? nil : held.removeValue(forKey: ids[pick(ids.count)])
+        }
+        func invalidate(_ id: TypeID) {
+            if let c = held.removeValue(forKey: id) { stale.append(c) }
         }
 
         for step in 0..<400 {
@@ -76,22 +82,33 @@ struct WorkerSimulationTests {
             case 27..<45:  // a worker claims
                 let limit = 1 + pick(3)
                 let got = try store.claimDue(now: t, limit: limit, lease: .milliseconds(leaseMs))
-                #expect(got == model.claimDue(now: t, limit: limit, leaseMs: leaseMs))
+                #expect(got.map(\.event) == model.claimDue(now: t, limit: limit, leaseMs: leaseMs))
+                #expect(got.allSatisfy { $0.leaseExpiresAt == t.adding(milliseconds: leaseMs) })
+                for c in got { held[c.id] = c }
                 try check(step, "claim")
             case 45..<60:  // success
-                guard let id = anyRunning() else { continue }
+                guard let claim = anyHeld() else { continue }
+                if pick(3) == 0 {  // a heartbeat first
+                    let renewed = try store.extendLease(claim, by: .milliseconds(leaseMs), now: t)
+                    #expect(renewed.token == claim.token && renewed.leaseExpiresAt == t.adding(milliseconds: leaseMs))
+                    model.extendLease(claim.id, until: renewed.leaseExpiresAt)
+                    try check(step, "heartbeat")
+                }
                 let outcome = FinishStatus.allCases[pick(3)]
                 let summary: JSONObject = ["createdCount": .number(.integer(Int64(pick(10)))), "outcome": .string(outcome.rawValue)]
-                let got = try store.finish(id: id, as: outcome, summary: summary, now: t)
-                #expect(got == model.finish(id, outcome, summary, now: t))
+                let got = try store.finish(claim, as: outcome, summary: summary, now: t)
+                #expect(got == model.finish(claim.id, outcome, summary, now: t))
+                stale.append(claim)
                 try check(step, "success")
             case 60..<72:  // transient or permanent failure
-                guard let id = anyRunning() else { continue }
+                guard let claim = anyHeld() else { continue }
+                let id = claim.id
+                stale.append(claim)
                 let transient = pick(4) != 0
                 let error = "HTTP \(500 + pick(4))"
                 var modelRandom = rng
                 let unit = modelRandom.nextUnit()
-                let got = try store.fail(id: id, error: error, transient: transient, now: t, policy: policy, random: &rng)
+                let got = try store.fail(claim, error: error, transient: transient, now: t, policy: policy, random: &rng)
                 guard case .string(let message) = got.event.summaryJson?["lastError"] else {
                     Issue.record("no lastError")
                     continue
@@ -102,29 +119,27 @@ struct WorkerSimulationTests {
                 guard !model.records.isEmpty else { continue }
                 let id = model.records[pick(model.records.count)].event.id
                 #expect(try store.retry(id: id, now: t) == model.retry(id, now: t))
+                invalidate(id)
                 try check(step, "user retry")
             case 77..<83:  // a worker crashed: time passes beyond the lease
                 now += leaseMs + Int64(pick(60_000))
-                let got = try store.reclaimExpired(now: ms(now))
-                #expect(got == model.reclaimExpired(now: ms(now)))
+                let got = try store.reclaimExpired(now: ms(now), policy: policy)
+                #expect(got == model.reclaimExpired(now: ms(now), policy: policy))
+                for e in got { invalidate(e.id) }
                 try check(step, "lease expiry")
-            case 83..<88:  // refused transitions change nothing
-                let candidates = model.records.filter { $0.event.status != .running }
-                let id = candidates.isEmpty || pick(4) == 0 ? f.id(.event) : candidates[pick(candidates.count)].event.id
-                let expected = model.refuseUnlessRunning(id, pick(2) == 0 ? "finish" : "fail")!
-                let result: Result<Void, SyncEventStoreError>
-                if case .invalidTransition(_, _, "finish") = expected {
-                    result = Result { () throws(SyncEventStoreError) in _ = try store.finish(id: id, as: .completed, now: t) }
-                } else {
-                    result = Result { () throws(SyncEventStoreError) in
-                        _ = try store.fail(id: id, error: "x", transient: true, now: t, policy: policy, random: &rng)
+            case 83..<88:  // a worker whose claim was lost (reclaimed, retried, used) is refused, nothing changes
+                if !stale.isEmpty {
+                    let claim = stale[pick(stale.count)]
+                    let result: Result<Void, SyncEventStoreError>
+                    switch pick(3) {
+                    case 0: result = Result { () throws(SyncEventStoreError) in _ = try store.finish(claim, as: .completed, now: t) }
+                    case 1: result = Result { () throws(SyncEventStoreError) in _ = try store.extendLease(claim, by: .seconds(60), now: t) }
+                    default:
+                        result = Result { () throws(SyncEventStoreError) in
+                            _ = try store.fail(claim, error: "x", transient: true, now: t, policy: policy, random: &rng)
+                        }
                     }
-                }
-                if case .notFound = expected {
-                    // Either operation refuses an unknown id the same way.
-                    #expect(result.error == .notFound(id))
-                } else {
-                    #expect(result.error == expected)
+                    #expect(result.error == .leaseLost(id: claim.id))
                 }
                 let unknown = f.id(.event)
                 #expect(throws: SyncEventStoreError.notFound(unknown)) { try store.retry(id: unknown, now: t) }
@@ -133,6 +148,7 @@ struct WorkerSimulationTests {
                 let i = pick(instances.count)
                 let inst = instances[i]
                 let got = try store.deleteEvents(ofInstance: inst.instance, in: inst.org)
+                for (id, _) in held where model.records.contains(where: { $0.event.id == id && $0.event.connectorInstanceId == inst.instance }) { invalidate(id) }
                 #expect(got == model.delete { $0.connectorInstanceId == inst.instance && $0.organizationId == inst.org })
                 instances[i].instance = f.id(.connectorInstance)
                 try check(step, "delete instance")
@@ -162,7 +178,7 @@ struct WorkerSimulationTests {
         }
         // The schedule must have exercised every kind of step.
         for kind in ["webhook", "webhook duplicate", "claim", "success", "transient failure", "permanent failure",
-                     "user retry", "lease expiry", "refused", "delete instance", "prune", "look-up"] {
+                     "user retry", "lease expiry", "refused", "heartbeat", "delete instance", "prune", "look-up"] {
             #expect(counts[kind, default: 0] > 0, "the schedule never ran '\(kind)'")
         }
     }

@@ -39,3 +39,13 @@ extension SQLitePeer {
         }
     }
 }
+
+extension SQLitePeer {
+    /// Marks `ids` completed (the worker's `finish`, without the summary merge), one transaction.
+    public func finish(_ ids: [String]) throws {
+        try queue.write { db in
+            let update = try db.cachedStatement(sql: "UPDATE event SET status = 'completed' WHERE id = ?")
+            for id in ids { try update.execute(arguments: [id]) }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+// claimDue(limit: 10) as the queue grows: 1k, 100k and 1M queued due events, the store (LMDB) against
+// the SQLite peer (BenchSupport/Peer), both with relaxed durability (no fsync: the claim's own cost).
+//
+//     swift run -c release ClaimQueueBenchmark [sizes…]      # default: 1000 100000 1000000
+//
+// The queue after a mass resync: the oldest 10 % of the queued events belong to 100 targets that each
+// have a `running` event (blocked: a claim must pass over them), the rest alternate between events
+// without a target and events with a target of their own. Each round claims 10 events and then finishes
+// them (not timed), as workers do (up to 300 rounds: 89 when 1k is among the sizes); the first claims of the store and the peer are compared.
+import BenchSupport
+import Foundation
+import SyncEventStore
+
+let rounds = 300  // at most (1k: 89, the claimable events run out)
+let limit = 10
+let now = Timestamp(millisecondsSince1970: 1_767_000_000_000)
+
+func seed(_ n: Int, into store: SyncEventStore, peer: SQLitePeer) throws {
+    var random = SeededRandomSource(seed: UInt64(n))
+    func id(_ p: TypeID.Prefix) -> TypeID { TypeID(prefix: p, high: random.next() >> 3, low: random.next()) }
+    let org = id(.organization)
+    let instances = (0..<10).map { _ in id(.connectorInstance) }
+    let busy = (0..<100).map { _ in id(.connectorTarget) }
+    var batch: [SyncEvent] = []
+    func flush() throws {
+        try store.record(contentsOf: batch)
+        try peer.insert(batch, batch: batch.count)
+        batch.removeAll(keepingCapacity: true)
+    }
+    for (k, target) in busy.enumerated() {
+        batch.append(SyncEvent(
+            id: id(.event), organizationId: org, connectorInstanceId: instances[k % 10], connectorTargetId: target,
+            eventType: .push, status: .running, startedAt: Timestamp(millisecondsSince1970: now.millisecondsSince1970 - 1)))
+    }
+    let blocked = n / 10
+    for i in 0..<n {
+        let target: TypeID? = i < blocked ? busy[i % busy.count] : (i % 2 == 0 ? nil : id(.connectorTarget))
+        batch.append(SyncEvent(
+            id: id(.event), organizationId: org, connectorInstanceId: instances[i % 10], connectorTargetId: target,
+            eventType: target == nil ? .manualResync : .push, status: .queued,
+            summaryJson: ["trigger": .string("resync")],
+            startedAt: Timestamp(millisecondsSince1970: now.millisecondsSince1970 - 86_400_000 + Int64(i))))
+        if batch.count == 10_000 { try flush() }
+    }
+    try flush()
+}
+
+func percentile(_ xs: [Double], _ p: Double) -> Double { xs.sorted()[min(xs.count - 1, Int(Double(xs.count) * p))] }
+func fmt(_ s: Double) -> String { s < 1e-3 ? String(format: "%.1f µs", s * 1e6) : String(format: "%.2f ms", s * 1e3) }
+
+// Every size is seeded first, then the rounds go round-robin over the sizes, so that machine load
+// weighs on every size alike (the ratios between sizes are what the targets are about).
+let sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let clock = ContinuousClock()
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+struct Setup {
+    let n: Int
+    let directory: String
+    let store: SyncEventStore
+    let peer: SQLitePeer
+    var storeTimes: [Double] = []
+    var peerTimes: [Double] = []
+}
+var setups: [Setup] = []
+for n in sizes.isEmpty ? [1_000, 100_000, 1_000_000] : sizes {
+    let directory = NSTemporaryDirectory() + "ses-claim-bench-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    var configuration = Configuration()
+    configuration.durability = .relaxed
+    configuration.initialMapSize = 1 << 30
+    let store = try SyncEventStore.open(at: directory + "/store", configuration: configuration)
+    let peer = try SQLitePeer(path: directory + "/peer.sqlite", fts: false, create: true, durable: false)
+    let seedTime = try clock.measure { try seed(n, into: store, peer: peer) }
+    print("\(n) queued: seeded both in \(seedTime)")
+    setups.append(Setup(n: n, directory: directory, store: store, peer: peer))
+}
+let roundCount = min(rounds, setups.map { ($0.n - $0.n / 10) / limit - 1 }.min() ?? 0)  // never past the claimable events
+for round in 0..<roundCount {
+    for k in setups.indices {
+        var claims: [Claim] = []
+        var ids: [String] = []
+        let (store, peer) = (setups[k].store, setups[k].peer)
+        setups[k].storeTimes.append(seconds(try clock.measure { claims = try store.claimDue(now: now, limit: limit) }))
+        setups[k].peerTimes.append(seconds(try clock.measure { ids = try peer.claimDue(now: now, limit: limit) }))
+        precondition(claims.count == limit && ids.count == limit, "the queue ran dry")
+        if round == 0 {
+            precondition(claims.map(\.id.description) == ids, "store and peer claim different events")
+        }
+        for c in claims { try store.finish(c, as: .completed, now: now) }
+        try peer.finish(ids)
+    }
+}
+for s in setups {
+    s.store.close()
+    try? FileManager.default.removeItem(atPath: s.directory)
+}
+let results = setups.map { (n: $0.n, store: $0.storeTimes, peer: $0.peerTimes) }
+print("\(roundCount) rounds per size")
+print("\n| queued due events | store p50 / p90 | SQLite peer p50 / p90 | peer / store (p50) |\n|---|---|---|---|")
+for r in results {
+    let s = percentile(r.store, 0.5), p = percentile(r.peer, 0.5)
+    print("| \(r.n) | \(fmt(s)) / \(fmt(percentile(r.store, 0.9))) | \(fmt(p)) / \(fmt(percentile(r.peer, 0.9))) | \(String(format: "%.1f×", p / s)) |")
+}
+if let first = results.first, let last = results.last, results.count > 1 {
+    let ratio = percentile(last.store, 0.5) / percentile(first.store, 0.5)
+    print(String(format: "\nstore p50 at %d / at %d: %.2f×", last.n, first.n, ratio))
+}
