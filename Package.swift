@@ -74,10 +74,27 @@ let package = Package(
             name: "claim-worker",
             dependencies: ["SyncEventStore"]
         ),
+        // The reliability suites (RELIABILITY.md): the workloads and the child processes that run them.
+        .target(
+            name: "ReliabilitySupport",
+            dependencies: ["SyncEventStore"]
+        ),
+        .executableTarget(
+            name: "reliability-worker",
+            dependencies: ["SyncEventStore", "ReliabilitySupport"]
+        ),
+        // The libFuzzer targets (scripts/fuzz.sh); in an ordinary build, a tool that replays inputs.
+        .executableTarget(
+            name: "fuzz-inputs",
+            dependencies: ["SyncEventStore"]
+        ),
         .testTarget(
             name: "SyncEventStoreTests",
-            // The CLI tests run the `syncevents` executable; depending on it makes SwiftPM build it first.
-            dependencies: ["SyncEventStore", "SyncEventStorePostgres", "syncevents"]
+            // The CLI and reliability tests run `syncevents` and `reliability-worker`; depending on them
+            // makes SwiftPM build them first.
+            dependencies: [
+                "SyncEventStore", "SyncEventStorePostgres", "syncevents", "ReliabilitySupport", "reliability-worker",
+            ]
         ),
         .testTarget(
             name: "SyncEventStoreHTTPTests",

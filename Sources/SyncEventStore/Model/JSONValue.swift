@@ -104,8 +104,45 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     public let offset: Int
     /// What was wrong there.
     public let reason: String
+    /// Where in the value it happened: the member keys and array positions (`"[2]"`) leading to it,
+    /// outermost first; empty at the top level.
+    public var path: [String] = []
+    /// Whether the text is JSON but breaks a rule of ``JSONParser/Options/strict`` (a repeated key or
+    /// a lone surrogate), rather than not being JSON at all.
+    public var isStrictRefusal = false
+
+    /// Creates an error at `offset`.
+    public init(offset: Int, reason: String, path: [String] = [], isStrictRefusal: Bool = false) {
+        self.offset = offset
+        self.reason = reason
+        self.path = path
+        self.isStrictRefusal = isStrictRefusal
+    }
+
     /// `invalid JSON at byte N: reason`.
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+
+    /// `a.b[2].c`: the ``path`` written as a JavaScript property path (a key that is empty or holds
+    /// `.`, `[`, `]`, `"` or white space is written `["key"]`), or `nil` at the top level.
+    public var pathText: String? { Self.pathText(path) }
+
+    /// `path` written as ``pathText`` writes it, or `nil` when it is empty.
+    public static func pathText(_ path: [String]) -> String? {
+        guard !path.isEmpty else { return nil }
+        var text = ""
+        for (index, part) in path.enumerated() {
+            if index > 0, part.hasPrefix("["), part.hasSuffix("]"), Int(part.dropFirst().dropLast()) != nil {
+                text += part  // an array position
+            } else if part.isEmpty || part.contains(where: { ".[]\"".contains($0) || $0.isWhitespace }) {
+                var quoted: [UInt8] = []
+                JSONWriter.writeString(part, to: &quoted)
+                text += "[" + String(decoding: quoted, as: UTF8.self) + "]"
+            } else {
+                text += (index > 0 ? "." : "") + part
+            }
+        }
+        return text
+    }
 }
 
 /// A strict JSON parser (RFC 8259) over UTF-8 bytes that keeps key order.
@@ -113,10 +150,33 @@ public enum JSONParser {
     /// The deepest nesting accepted; deeper input is rejected instead of exhausting the stack.
     public static let maximumDepth = 256
 
+    /// How forgiving the parser is with text that `JSON.parse` accepts but rewrites.
+    public struct Options: Sendable, Equatable {
+        /// Refuse an object that repeats a key (`JSON.parse` keeps the last value).
+        public var refusesRepeatedKeys: Bool
+        /// Refuse a `\uD800`–`\uDFFF` escape that is not half of a pair (`JSON.parse` keeps it as
+        /// an unpaired UTF-16 unit; a Swift string cannot hold one and would need U+FFFD).
+        public var refusesLoneSurrogates: Bool
+
+        /// Creates options.
+        public init(refusesRepeatedKeys: Bool, refusesLoneSurrogates: Bool) {
+            self.refusesRepeatedKeys = refusesRepeatedKeys
+            self.refusesLoneSurrogates = refusesLoneSurrogates
+        }
+
+        /// `JSON.parse`'s rules: the last of repeated keys wins, a lone surrogate becomes U+FFFD.
+        public static let javaScript = Options(refusesRepeatedKeys: false, refusesLoneSurrogates: false)
+        /// Nothing is rewritten: repeated keys and lone surrogates are refused (imports use this).
+        public static let strict = Options(refusesRepeatedKeys: true, refusesLoneSurrogates: true)
+    }
+
     /// Parses one JSON value that fills `bytes` (white space around it allowed).
-    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+    /// - Throws: ``JSONParseError`` with the byte offset, the reason and the path of keys to it.
+    public static func parse(
+        _ bytes: some Collection<UInt8>, options: Options = .javaScript
+    ) throws(JSONParseError) -> JSONValue {
         let array = Array(bytes)
-        var state = State(bytes: array)
+        var state = State(bytes: array, options: options)
         state.skipWhitespace()
         let value = try state.value(depth: 0)
         state.skipWhitespace()
@@ -129,9 +189,23 @@ public enum JSONParser {
 
     struct State {
         let bytes: [UInt8]
+        let options: Options
         var i = 0
 
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        init(bytes: [UInt8], options: Options) {
+            self.bytes = bytes
+            self.options = options
+        }
+
+        /// Runs `body` for the value at `step` of the path, adding `step` to the path of an error.
+        @inline(__always)
+        func at<R>(_ step: @autoclosure () -> String, _ body: () throws(JSONParseError) -> R) throws(JSONParseError) -> R {
+            do { return try body() } catch {
+                var e = error
+                e.path.insert(step(), at: 0)
+                throw e
+            }
+        }
 
         func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: i, reason: reason) }
 
@@ -164,15 +238,22 @@ public enum JSONParser {
                     i += 1
                     return .object(JSONObject())
                 }
+                var keys = Set<String>()
                 while true {
                     skipWhitespace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key string") }
+                    let keyOffset = i
                     let key = try string()
+                    if options.refusesRepeatedKeys, !keys.insert(key).inserted {
+                        throw JSONParseError(
+                            offset: keyOffset, reason: "the key \"\(key)\" appears more than once in an object",
+                            path: [key], isStrictRefusal: true)
+                    }
                     skipWhitespace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                     i += 1
                     skipWhitespace()
-                    members.append((key, try value(depth: depth + 1)))
+                    members.append((key, try at(key) { () throws(JSONParseError) in try value(depth: depth + 1) }))
                     skipWhitespace()
                     guard i < bytes.count else { throw fail("unexpected end of input") }
                     if bytes[i] == UInt8(ascii: ",") {
@@ -193,7 +274,8 @@ public enum JSONParser {
                 }
                 while true {
                     skipWhitespace()
-                    items.append(try value(depth: depth + 1))
+                    let position = items.count
+                    items.append(try at("[\(position)]") { () throws(JSONParseError) in try value(depth: depth + 1) })
                     skipWhitespace()
                     guard i < bytes.count else { throw fail("unexpected end of input") }
                     if bytes[i] == UInt8(ascii: ",") {
@@ -306,6 +388,7 @@ public enum JSONParser {
                     case UInt8(ascii: "r"): out.append(0x0D)
                     case UInt8(ascii: "t"): out.append(0x09)
                     case UInt8(ascii: "u"):
+                        let escapeOffset = i - 2
                         var scalar = try hex4()
                         if (0xD800...0xDBFF).contains(scalar), i + 6 <= bytes.count, bytes[i] == 0x5C,
                             bytes[i + 1] == UInt8(ascii: "u")
@@ -318,6 +401,13 @@ public enum JSONParser {
                             } else {
                                 i = save
                             }
+                        }
+                        if options.refusesLoneSurrogates, (0xD800...0xDFFF).contains(scalar) {
+                            let hex = String(scalar, radix: 16)
+                            throw JSONParseError(
+                                offset: escapeOffset,
+                                reason: "lone surrogate \\u\(hex) (half of a UTF-16 pair without its other half)",
+                                isStrictRefusal: true)
                         }
                         // A lone surrogate cannot live in a Swift string: it becomes U+FFFD.
                         let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"

@@ -2,15 +2,24 @@ extension SyncEvent {
     /// Decodes one NDJSON line: the event JSON of BEHAVIOUR.md §1 plus `organizationId`.
     ///
     /// Every field of the public shape and `organizationId` must be present (`null` where allowed);
-    /// `attemptCount` and `nextAttemptAt` may be left out (0 and `null`). Unknown keys are ignored.
+    /// `attemptCount` and `nextAttemptAt` may be left out (0 and `null`). Nothing is silently
+    /// rewritten: a key that appears twice (at any depth), an unknown field and a lone surrogate escape
+    /// (`\ud800`) are refused, naming the field (`summaryJson.failures[0].path` inside the summary).
     /// The decoded record is also validated (``validate(limits:)``).
     /// - Throws: ``RecordValidationError`` naming the field and the rule; field `json` for a line that
-    ///   is not a JSON object.
+    ///   is not a JSON object or starts with a byte order mark.
     public init(jsonLine: some Collection<UInt8>, limits: RecordLimits = RecordLimits()) throws(RecordValidationError) {
         let value: JSONValue
+        if jsonLine.starts(with: [0xEF, 0xBB, 0xBF]) {
+            throw RecordValidationError(
+                field: "json", rule: "the line starts with a byte order mark (U+FEFF); save the file as UTF-8 without a BOM")
+        }
         do {
-            value = try JSONParser.parse(jsonLine)
+            value = try JSONParser.parse(jsonLine, options: .strict)
         } catch {
+            if error.isStrictRefusal, let field = error.pathText {
+                throw RecordValidationError(field: field, rule: error.reason + " (byte \(error.offset))")
+            }
             throw RecordValidationError(field: "json", rule: error.description)
         }
         guard case .object(let object) = value else {
@@ -19,7 +28,15 @@ extension SyncEvent {
         try self.init(jsonObject: object, limits: limits)
     }
 
+    /// The keys an event line may hold.
+    public static let jsonFieldNames: Set<String> = [
+        "id", "organizationId", "connectorInstanceId", "connectorTargetId", "connectorType", "remoteId",
+        "eventType", "externalEventRef", "sourceRevisionRef", "status", "summaryJson", "startedAt",
+        "completedAt", "attemptCount", "nextAttemptAt",
+    ]
+
     /// Decodes an event from a parsed JSON object; see ``init(jsonLine:limits:)``.
+    /// - Throws: ``RecordValidationError`` for a missing, malformed or unknown field.
     public init(jsonObject object: JSONObject, limits: RecordLimits = RecordLimits()) throws(RecordValidationError) {
         var fields: [String: JSONValue] = Dictionary(minimumCapacity: object.count)
         for (k, v) in object { fields[k] = v }
@@ -95,6 +112,12 @@ extension SyncEvent {
             attemptCount = Int(n)
         }
         let nextAttemptAt = try time("nextAttemptAt", nullable: true, optional: true)
+        // After the known fields, so that a misspelt field is first reported as the missing one.
+        if let unknown = object.members.first(where: { !Self.jsonFieldNames.contains($0.key) }) {
+            // Named as a path would be, so that an empty or odd key is still visible (`[""]`).
+            let field = JSONParseError.pathText([unknown.key]) ?? unknown.key
+            throw RecordValidationError(field: field, rule: "is not a field of an event")
+        }
         self.init(
             id: id, organizationId: organizationId, connectorInstanceId: instance, connectorTargetId: target,
             connectorType: connectorType, remoteId: remoteId, eventType: eventType,
