@@ -152,13 +152,9 @@ struct CrashSuiteTests {
                     figures.killedBackups += 1
                     if copy != events {
                         figures.damagedKilledBackups += 1
-                        // Known issue until the storage half of issue 10 (backups written to a temporary
-                        // name, then renamed) is merged: a killed backup leaves a partial copy.
-                        withKnownIssue(
-                            "issue 10: a killed backup leaves a partial copy at its path", isIntermittent: true
-                        ) {
-                            Issue.record("killed backup \(name) left a copy that is not complete")
-                        }
+                        // Backups are written to a temporary name and renamed (issue 10): a killed
+                        // backup leaves nothing, or a complete copy, at its path.
+                        Issue.record("killed backup \(name) left a copy that is not complete")
                     }
                 } else {
                     try #require(copy == events, "finished backup \(name) is not its moment's copy")

@@ -81,15 +81,9 @@ struct OtherProcessesTests {
         #expect(reads > 0)
     }
 
-    /// Records an error a process reported. `MDB_MAP_RESIZED` is a known issue until the storage half of
-    /// issue 10 (adopting another process's growth everywhere, including while opening) is merged.
+    /// Records an error a process reported: any error fails the suite (another process's map growth is
+    /// adopted, never reported).
     static func record(_ error: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        if error.contains("MDB_MAP_RESIZED") {
-            withKnownIssue("issue 10: MDB_MAP_RESIZED reaches callers in other processes", isIntermittent: true) {
-                Issue.record(Comment(rawValue: error), sourceLocation: sourceLocation)
-            }
-        } else {
-            Issue.record(Comment(rawValue: error), sourceLocation: sourceLocation)
-        }
+        Issue.record(Comment(rawValue: error), sourceLocation: sourceLocation)
     }
 }
