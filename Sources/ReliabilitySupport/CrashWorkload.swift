@@ -123,6 +123,17 @@ public struct CrashWorkload: Sequence, IteratorProtocol, Sendable {
     }
 }
 
+extension CrashOperation {
+    /// Whether the store runs the operation in several bounded transactions (deletes and prune): a kill
+    /// can leave part of it done, and running it again finishes it.
+    public var isChunked: Bool {
+        switch self {
+        case .deleteInstance, .prune: return true
+        default: return false
+        }
+    }
+}
+
 /// Applies operations to a store, remembering what this process claimed (finish and fail act on it).
 public final class CrashApplier {
     let store: SyncEventStore
