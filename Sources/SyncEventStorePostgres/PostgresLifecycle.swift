@@ -212,18 +212,7 @@ extension PostgresSyncEventStore {
             for try await line in rows.decode(ByteBuffer.self) { events.append(try EventRow.decode(line)) }
             var reclaimed: [SyncEvent] = []
             for var event in events {
-                let attempts = min(event.attemptCount + 1, limits.maximumAttemptCount)
-                let retry = attempts < policy.maximumAttempts
-                event.attemptCount = attempts
-                event.summaryJson = FailureSummary.merge(
-                    FailureSummary.leaseExpired, into: event.summaryJson, final: !retry, limits: limits)
-                event.nextAttemptAt = nil
-                if retry {
-                    event.status = .queued
-                } else {
-                    event.status = .failed
-                    event.completedAt = max(now, event.startedAt)
-                }
+                event.reclaimAfterLeaseExpiry(now: now, policy: policy, limits: limits)
                 try event.validate(limits: limits)
                 try await self.update(event, on: conn)
                 reclaimed.append(event)

@@ -70,3 +70,23 @@ package enum FailureSummary {
         return String(out)
     }
 }
+
+extension SyncEvent {
+    /// The event after its lease expired (``SyncEventStore/reclaimExpired(now:limit:policy:)``): the attempt
+    /// counts, `lastError: "lease expired"` is merged into the summary, and it is `queued` again while
+    /// attempts remain under `policy`, else dead-lettered as `failed` with `completedAt`. Both backends
+    /// apply exactly this transition.
+    package mutating func reclaimAfterLeaseExpiry(now: Timestamp, policy: RetryPolicy, limits: RecordLimits) {
+        let attempts = min(attemptCount + 1, limits.maximumAttemptCount)
+        let retry = attempts < policy.maximumAttempts
+        attemptCount = attempts
+        summaryJson = FailureSummary.merge(FailureSummary.leaseExpired, into: summaryJson, final: !retry, limits: limits)
+        nextAttemptAt = nil
+        if retry {
+            status = .queued
+        } else {
+            status = .failed
+            completedAt = max(now, startedAt)
+        }
+    }
+}

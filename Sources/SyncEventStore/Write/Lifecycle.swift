@@ -148,18 +148,7 @@ extension Engine {
                 guard var event = try txn.loadEvent(id) else {
                     throw StorageError.corrupted("lease index names missing event \(id)")
                 }
-                let attempts = min(event.attemptCount + 1, limits.maximumAttemptCount)
-                let retry = attempts < policy.maximumAttempts
-                event.attemptCount = attempts
-                event.summaryJson = FailureSummary.merge(
-                    FailureSummary.leaseExpired, into: event.summaryJson, final: !retry, limits: limits)
-                event.nextAttemptAt = nil
-                if retry {
-                    event.status = .queued
-                } else {
-                    event.status = .failed
-                    event.completedAt = max(now, event.startedAt)
-                }
+                event.reclaimAfterLeaseExpiry(now: now, policy: policy, limits: limits)
                 try event.validate(limits: limits)
                 try txn.storeRecord(event)
                 reclaimed.append(event)
