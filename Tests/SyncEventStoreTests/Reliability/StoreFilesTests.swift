@@ -93,6 +93,13 @@ struct StoreFilesTests {
             print("skipped: needs root and runuser to act as another user")
             return
         }
+        // The other user must be able to run the built binary at all (a checkout inside an owner-only
+        // folder, such as one made by `mktemp -d`, hides it).
+        let probe = FullDiskTests.shell("/usr/sbin/runuser", ["-u", "nobody", "--", CLIRunner.executable, "--help"])
+        guard probe.status == 0 else {
+            print("skipped: user nobody cannot run \(CLIRunner.executable): \(probe.output.prefix(200))")
+            return
+        }
         let path = try smallStore()
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
         for command in [["stats", "--store", path], ["rotate-cursor-secret", "--store", path]] {
