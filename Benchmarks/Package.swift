@@ -38,6 +38,8 @@ let package = Package(
         ),
         // One list scenario in a loop, for perf or callgrind.
         .executableTarget(name: "ProfileScenario", dependencies: ["BenchSupport"]),
+        // The write path against SQLite: concurrent durable enqueuePush, the 1M import, the in-memory build.
+        .executableTarget(name: "WriteThroughput", dependencies: ["BenchSupport"]),
         .executableTarget(
             name: "WriteSideBenchmark",
             dependencies: [.product(name: "SyncEventStore", package: "SyncEventStore")]

@@ -57,6 +57,22 @@ protocol StorageWriteTransaction: StorageReadTransaction {
     func put(_ table: Table, _ key: [UInt8], _ value: [UInt8]) throws
     /// Removes `key`; `false` when it was absent.
     @discardableResult func delete(_ table: Table, _ key: [UInt8]) throws -> Bool
+    /// Stores `count` entries whose keys come in strictly ascending order, entry `i` given by `entry(i)`
+    /// (its bytes need to stay valid only until the next call): the bulk path, faster than `put` one by one.
+    func putSorted(
+        _ table: Table, count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+    ) throws
+}
+
+extension StorageWriteTransaction {
+    func putSorted(
+        _ table: Table, count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+    ) throws {
+        for i in 0..<count {
+            let (k, v) = entry(i)
+            try put(table, Array(k), Array(v))
+        }
+    }
 }
 
 /// A position in one table, ordered by key bytes.
@@ -101,6 +117,15 @@ protocol KeyValueStorage: AnyObject, Sendable {
     /// Runs `body` in the write transaction; commits when it returns, aborts when it throws. The body
     /// may run more than once (after the map grows), so it must not have effects outside the transaction.
     func write<R>(_ body: (WriteTxn) throws -> R) throws -> R
+    /// Runs `run` with one write transaction open that commits once when `run` returns (a group commit).
+    /// While `run` runs, every `write` on the calling thread is nested in it: each commits into the group
+    /// or, when its body throws, leaves the group's transaction as it was. `run` may run more than once
+    /// (after the map grows); only the last run's effects are committed.
+    func writeGroup(_ run: () -> Void) throws
+    /// Makes room for a transaction that cannot be run again (a streamed import): an LMDB map cannot grow
+    /// while a transaction is open, so the map is set to its maximum size up front (virtual address
+    /// space only; the file grows with the pages written). Nothing to do in memory.
+    func reserveMaximumMap() throws
     /// Bytes the store occupies (file size, or the in-memory total of keys and values).
     func sizeInBytes() throws -> Int
     /// Bytes used by one table.

@@ -140,7 +140,8 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
     }
 
     func write<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
-        try writer.withLock { _ in
+        if let parent = group.current() { return try nestedWrite(in: parent, body) }
+        return try writer.withLock { _ in
             while true {
                 resizeLock.lockShared()
                 let txn: OpaquePointer
@@ -166,6 +167,70 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
                     throw error
                 }
             }
+        }
+    }
+
+    /// The open group transaction of the thread running ``writeGroup(_:)``.
+    private let group = GroupTransactionSlot<LMDBTransaction>()
+
+    /// A write inside a group: a child transaction of `parent`, merged into it on success, dropped on throw.
+    private func nestedWrite<R>(in parent: LMDBTransaction, _ body: (LMDBTransaction) throws -> R) throws -> R {
+        var child: OpaquePointer?
+        try check(mdb_txn_begin(try environment(), parent.txn, 0, &child), "mdb_txn_begin (nested)")
+        let t = LMDBTransaction(txn: child!, dbis: dbis, readOnly: false)
+        group.enter(t)
+        defer { group.leave(parent) }
+        do {
+            let result = try body(t)
+            t.finish()
+            try check(mdb_txn_commit(child), "mdb_txn_commit (nested)")
+            return result
+        } catch {
+            if !t.finished { t.finish(); mdb_txn_abort(child) }
+            if case StorageError.mapFull = error { group.needsGrowth = true }
+            throw error
+        }
+    }
+
+    func writeGroup(_ run: () -> Void) throws {
+        try writer.withLock { _ in
+            while true {
+                resizeLock.lockShared()
+                let txn: OpaquePointer
+                do { txn = try begin(0) } catch {
+                    resizeLock.unlock()
+                    throw error
+                }
+                let t = LMDBTransaction(txn: txn, dbis: dbis, readOnly: false)
+                group.open(t)
+                run()
+                let grow = group.close()
+                t.finish()
+                if grow {
+                    mdb_txn_abort(txn)
+                    resizeLock.unlock()
+                    try self.grow()
+                    continue
+                }
+                let rc = mdb_txn_commit(txn)
+                resizeLock.unlock()
+                if rc == MDB_MAP_FULL {
+                    try self.grow()
+                    continue
+                }
+                try check(rc, "mdb_txn_commit")
+                return
+            }
+        }
+    }
+
+    func reserveMaximumMap() throws {
+        try writer.withLock { _ in
+            resizeLock.lockExclusive()
+            defer { resizeLock.unlock() }
+            guard mapSize < options.maximumMapSize else { return }
+            try check(mdb_env_set_mapsize(try environment(), options.maximumMapSize), "mdb_env_set_mapsize")
+            mapSize = options.maximumMapSize
         }
     }
 
@@ -283,6 +348,36 @@ final class LMDBTransaction: StorageWriteTransaction {
                 var vv = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
                 try check(mdb_put(txn, dbis[table.rawValue], &kv, &vv, 0), "mdb_put \(table.name)")
             }
+        }
+    }
+
+    func putSorted(
+        _ table: Table, count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+    ) throws {
+        guard count > 0 else { return }
+        var c: OpaquePointer?
+        try check(mdb_cursor_open(txn, dbis[table.rawValue], &c), "mdb_cursor_open \(table.name)")
+        defer { mdb_cursor_close(c) }
+        // When every key sorts after the table's last key, append: no search, and full pages.
+        var last = MDB_val()
+        var lastValue = MDB_val()
+        let rc = mdb_cursor_get(c, &last, &lastValue, MDB_LAST)
+        var flags: UInt32 = 0
+        if rc == MDB_NOTFOUND {
+            flags = UInt32(MDB_APPEND)
+        } else {
+            try check(rc, "mdb_cursor_get \(table.name)")
+            let first = entry(0).key
+            let n = min(first.count, last.mv_size)
+            let order = n == 0 ? 0 : memcmp(first.baseAddress!, last.mv_data, n)
+            if order > 0 || (order == 0 && first.count > last.mv_size) { flags = UInt32(MDB_APPEND) }
+        }
+        for i in 0..<count {
+            let (k, v) = entry(i)
+            guard !k.isEmpty, k.count <= LMDBStorage.maximumKeySize else { throw StorageError.keyTooLong(k.count) }
+            var kv = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+            var vv = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
+            try check(mdb_cursor_put(c, &kv, &vv, flags), "mdb_cursor_put \(table.name)")
         }
     }
 

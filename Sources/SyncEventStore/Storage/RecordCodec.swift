@@ -35,6 +35,12 @@ enum RecordCodec {
     static func encode(_ event: SyncEvent, leaseExpiresAt: Timestamp? = nil, searchSeq: UInt32? = nil) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(160)
+        encode(event, leaseExpiresAt: leaseExpiresAt, searchSeq: searchSeq, into: &out)
+        return out
+    }
+
+    /// Appends the encoding of `event` to `out` (the bulk path encodes a batch into one buffer).
+    static func encode(_ event: SyncEvent, leaseExpiresAt: Timestamp? = nil, searchSeq: UInt32?, into out: inout [UInt8]) {
         out.append(version)
         event.id.appendBytes(to: &out)
         event.organizationId.appendBytes(to: &out)
@@ -86,7 +92,6 @@ enum RecordCodec {
         }
         withUnsafeBytes(of: UInt32(json.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(contentsOf: json)
-        return out
     }
 
     /// Decodes a stored record into an event (the summary is parsed back into a ``JSONObject``).
