@@ -115,13 +115,14 @@ extension Engine {
         throws -> Int
     {
         try storage.reserveMaximumMap()
+        let buffers = BulkBuffers()
         return try storage.write { txn in
             let empty = try txn.entryCount(.events) == 0
             let importer = EventImporter(
                 limits: limits, storeWasEmpty: empty, flushThreshold: flushThreshold,
                 exists: { id in try txn.withValue(.events, id.bytes) { _ in true } ?? false },
                 markSeen: { id in try txn.put(.events, id.bytes, []) },
-                insert: { events in try txn.insertNewRecords(events) })
+                insert: { events in try txn.insertNewRecords(events, buffers: buffers) })
             do {
                 try feed(importer)
                 try importer.flush()

@@ -66,16 +66,21 @@ extension StorageWriteTransaction {
     /// written in ascending order, search order entries likewise, then the search postings one container
     /// at a time. Same entries as `storeRecord` for each event, with no allocation per key and sorted puts
     /// (appends when the batch sorts after what is stored).
-    func insertNewRecords(_ events: [SyncEvent]) throws {
+    func insertNewRecords(_ events: [SyncEvent], buffers: BulkBuffers = BulkBuffers()) throws {
         guard !events.isEmpty else { return }
         var perOrganization: [TypeID: Int] = [:]
         for e in events { perOrganization[e.organizationId, default: 0] += 1 }
         var nextSeq: [TypeID: UInt32] = [:]
         for (org, count) in perOrganization { nextSeq[org] = try SearchIndex.reserveSeqs(self, org: org, count: count) }
         let batch = SearchBatch()
-        var records = BulkArena(capacity: events.count * 1024, entries: events.count)
-        var indexKeys = BulkArena(capacity: events.count * 9 * 64, entries: events.count * 10)
-        var orders = BulkArena(capacity: events.count * 48, entries: events.count)
+        var records = buffers.take(0)
+        var indexKeys = buffers.take(1)
+        var orders = buffers.take(2)
+        defer {
+            buffers.give(records, 0)
+            buffers.give(indexKeys, 1)
+            buffers.give(orders, 2)
+        }
         var order: [Int] = Array(events.indices)
         order.sort { events[$0].id < events[$1].id }
         for i in order {
@@ -112,6 +117,24 @@ extension StorageWriteTransaction {
     }
 }
 
+/// The arenas of a bulk write, kept from one batch to the next of an import: their memory is reused
+/// instead of being allocated (and zeroed by the kernel) again for every batch.
+final class BulkBuffers {
+    private var arenas = [BulkArena](repeating: BulkArena(capacity: 0, entries: 0), count: 3)
+
+    init() {}
+
+    func take(_ i: Int) -> BulkArena {
+        var a = arenas[i]
+        arenas[i] = BulkArena(capacity: 0, entries: 0)
+        a.bytes.removeAll(keepingCapacity: true)
+        a.ends.removeAll(keepingCapacity: true)
+        return a
+    }
+
+    func give(_ a: BulkArena, _ i: Int) { arenas[i] = a }
+}
+
 /// Variable-length entries of a bulk write in one buffer: entry `i` is `bytes[ends[i-1]..<ends[i]]`.
 struct BulkArena {
     var bytes: [UInt8] = []
@@ -139,7 +162,16 @@ struct BulkArena {
                 order.sort { a, b in
                     let (sa, na) = range(a)
                     let (sb, nb) = range(b)
-                    let c = memcmp(base + sa, base + sb, min(na, nb))
+                    let n = min(na, nb)
+                    // Whole big-endian words first (cheaper than a call to memcmp), then the rest.
+                    var o = 0
+                    while o + 8 <= n {
+                        let x = (base + sa + o).loadUnaligned(as: UInt64.self).bigEndian
+                        let y = (base + sb + o).loadUnaligned(as: UInt64.self).bigEndian
+                        if x != y { return x < y }
+                        o += 8
+                    }
+                    let c = n > o ? memcmp(base + sa + o, base + sb + o, n - o) : 0
                     return c != 0 ? c < 0 : na < nb
                 }
             }
