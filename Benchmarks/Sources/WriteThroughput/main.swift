@@ -76,19 +76,26 @@ func enqueueSQLite(callers: Int, seconds: Double) throws -> (Double, [Double]) {
     let latencies = Latencies(callers)
     let start = now()
     let end = start + seconds
-    DispatchQueue.concurrentPerform(iterations: callers) { c in
-        var i = 0
-        while now() < end {
-            let t0 = now()
-            let e = SyncEvent(
-                id: TypeID.generate(.event), organizationId: org, connectorInstanceId: instance,
-                connectorTargetId: TypeID.generate(.connectorTarget), eventType: .push,
-                externalEventRef: "delivery-\(c)-\(i)", sourceRevisionRef: "c\(c)-\(i)", status: .queued, startedAt: .now)
-            try! peer.insert(CollectionOfOne(e), batch: 1)
-            latencies.perCaller[c].append(now() - t0)
-            i += 1
-        }
+    // One thread per caller (not concurrentPerform, which runs as many at once as there are cores).
+    let group = DispatchGroup()
+    for c in 0..<callers {
+        group.enter()
+        Thread {
+            var i = 0
+            while now() < end {
+                let t0 = now()
+                let e = SyncEvent(
+                    id: TypeID.generate(.event), organizationId: org, connectorInstanceId: instance,
+                    connectorTargetId: TypeID.generate(.connectorTarget), eventType: .push,
+                    externalEventRef: "delivery-\(c)-\(i)", sourceRevisionRef: "c\(c)-\(i)", status: .queued, startedAt: .now)
+                try! peer.insert(CollectionOfOne(e), batch: 1)
+                latencies.perCaller[c].append(now() - t0)
+                i += 1
+            }
+            group.leave()
+        }.start()
     }
+    group.wait()
     return (now() - start, latencies.all)
 }
 
