@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: a store on disk, written and read back through the syncevents tool, in under a minute.
 # Run it with `make demo` (which builds the release binary first). EVENTS=20000 make demo for a quicker run.
+# It ends by serving the store on 127.0.0.1:${PORT:-8080} until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.build/release/syncevents
@@ -79,4 +80,42 @@ say "10. A consistent, compacted backup (writers may keep running), and a check 
 show "$bin" backup --store "$store" --to "$work/backup"
 show "$bin" verify --store "$work/backup"
 
-say "More: $bin --help, and $bin <command> --help for each command's options and examples."
+say "11. Serve the store over HTTP on 127.0.0.1 (Ctrl-C to stop), with a tokens file: an admin and a member"
+member_instances=$(grep "\"organizationId\":\"$org\"" "$work/events.ndjson" | head -2000 \
+    | grep -o '"connectorInstanceId":"[^"]*"' | cut -d'"' -f4 | sort -u | head -3)
+viewer1=$(sed -n 1p <<< "$member_instances"); viewer2=$(sed -n 2p <<< "$member_instances")
+editor=$(sed -n 3p <<< "$member_instances")
+cat > "$work/tokens.json" <<JSON
+{"tokens": {"demo-admin": {"organizationId": "$org", "role": "admin"},
+            "demo-member": {"organizationId": "$org", "role": "member",
+                            "grants": {"$viewer1": "viewer", "$viewer2": "viewer", "$editor": "editor"}}}}
+JSON
+printf '%s%s%s\n' "$dim" "$(cat "$work/tokens.json")" "$plain"
+port=${PORT:-8080}
+"$bin" serve --store "$store" --host 127.0.0.1 --port "$port" --tokens "$work/tokens.json" \
+    > "$work/ready" 2> "$work/access.log" &
+server=$!
+trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+trap 'exit 0' INT TERM
+for _ in $(seq 1 100); do grep -q 'http://' "$work/ready" 2>/dev/null && break; kill -0 $server 2>/dev/null || break; sleep 0.1; done
+if ! url=$(grep -o 'http://[^ ]*' "$work/ready"); then
+    cat "$work/access.log"; echo "the server did not start (is port $port taken? try PORT=8081 make demo)"; exit 1
+fi
+cat "$work/ready"
+cat <<CURLS
+
+${bold}Try, in another terminal:${plain}
+  curl $url/health
+  curl -H 'Authorization: Bearer demo-admin' '$url/v1/connector-sync-events?status=failed&limit=3'
+  curl -H 'x-api-key: demo-member' '$url/v1/connector-sync-events?limit=2'
+  curl -H 'Authorization: Bearer demo-admin' '$url/v1/connector-sync-events/$id'
+  curl -H 'x-api-key: demo-member' '$url/v1/connector-sync-events/$id'
+  curl -X POST -H 'Authorization: Bearer demo-admin' '$url/v1/connector-sync-events/$id/retry'
+  curl -H 'Authorization: Bearer demo-admin' '$url/v1/connector-sync-events?limit=500&status=done'
+  curl '$url/v1/connector-sync-events'
+  curl $url/openapi.yaml
+${dim}Access log: $work/access.log. Ctrl-C stops the server.${plain}
+
+More: $bin --help, and $bin <command> --help for each command's options and examples.
+CURLS
+wait $server

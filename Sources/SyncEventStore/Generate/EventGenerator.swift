@@ -30,7 +30,8 @@ public struct EventGenerator: Sequence, IteratorProtocol, Sendable {
         public var organizations: Int
         /// How many connector instances in all, spread over the organizations (at least one each).
         public var instances: Int
-        /// How many connector targets in all, spread over the instances (at least one each).
+        /// How many connector targets in all (0 or more), spread over the instances in turn: with fewer
+        /// targets than instances, the last instances have none and their events no target.
         public var targets: Int
         /// The seed: equal seeds give equal output.
         public var seed: UInt64
@@ -49,7 +50,7 @@ public struct EventGenerator: Sequence, IteratorProtocol, Sendable {
             self.events = Swift.max(0, events)
             self.organizations = Swift.max(1, organizations)
             self.instances = Swift.max(self.organizations, instances)
-            self.targets = Swift.max(self.instances, targets)
+            self.targets = Swift.max(0, targets)
             self.seed = seed
             self.endingAt = endingAt
         }
@@ -143,10 +144,21 @@ public struct EventGenerator: Sequence, IteratorProtocol, Sendable {
     private mutating func uniform(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
     private mutating func between(_ low: Int64, _ high: Int64) -> Int64 { low + Int64(random.next() % UInt64(high - low + 1)) }
 
-    /// A target index, skewed so that a few targets get most events.
-    private mutating func skewedTarget() -> Int {
+    /// An index below `count`, skewed so that a few indexes get most events.
+    private mutating func skewed(_ count: Int) -> Int {
         let u = Double(random.next() >> 11) / Double(1 << 53)
-        return Swift.min(targets.count - 1, Int(u * u * u * Double(targets.count)))
+        return Swift.min(count - 1, Int(u * u * u * Double(count)))
+    }
+
+    /// The instance and target of the next event: a skewed target (and its instance) when every instance
+    /// has one; otherwise a skewed instance and its target, if it has one.
+    private mutating func instanceAndTarget() -> (instance: Int, target: Target?) {
+        if targets.count >= instances.count {
+            let target = targets[skewed(targets.count)]
+            return (target.instance, target)
+        }
+        let instance = skewed(instances.count)
+        return (instance, targetsOfInstance[instance].first.map { targets[$0] })
     }
 
     private mutating func startedAt() -> Int64 {
@@ -193,11 +205,14 @@ public struct EventGenerator: Sequence, IteratorProtocol, Sendable {
 
     private mutating func makeEvent(number: Int) -> SyncEvent {
         let started = startedAt()
-        let targetIndex = skewedTarget()
-        let target = targets[targetIndex]
-        // Events without a target still belong to the instance of the target drawn.
-        let instance = instances[target.instance]
-        let type = eventType()
+        let (instanceIndex, drawn) = instanceAndTarget()
+        // Events without a target still belong to the instance drawn.
+        let instance = instances[instanceIndex]
+        var type = eventType()
+        // An instance without targets has installation events and whole-instance resyncs only.
+        if drawn == nil, type == .push || type == .repository { type = .installationRepositories }
+        // Never read without a drawn target: such events get no target below.
+        let target = drawn ?? Target(id: instance.id, instance: instanceIndex, remoteId: "")
         let status = status()
         var event = SyncEvent(
             id: eventID(startedAt: started, number: number, bits: random.next()),
@@ -216,7 +231,7 @@ public struct EventGenerator: Sequence, IteratorProtocol, Sendable {
         case .installation, .installationRepositories:
             event.externalEventRef = deliveryID()
         case .manualResync:
-            let whole = chance(30)
+            let whole = chance(30) || drawn == nil
             if !whole {
                 event.connectorTargetId = target.id
                 event.remoteId = target.remoteId

@@ -1,7 +1,8 @@
 import ArgumentParser
 
 /// `syncevents`: generate, load, query, inspect and back up a SyncEventStore from the shell.
-struct SyncEvents: ParsableCommand {
+@main
+struct SyncEvents: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "syncevents",
         abstract: "Generate, import, query, inspect and back up a store of connector sync events.",
@@ -17,9 +18,8 @@ struct SyncEvents: ParsableCommand {
             """,
         subcommands: [
             Generate.self, Import.self, Export.self, List.self, Get.self, Stats.self, Verify.self, Backup.self,
-            Bench.self,
+            Bench.self, Serve.self,
         ]
     )
 }
 
-SyncEvents.main()
