@@ -79,7 +79,10 @@ func writeBody(_ body: [UInt8]) {
 /// command that reads a store: exactly one of them.
 struct StoreOption: ParsableArguments {
     @Option(name: .customLong("store"), help: ArgumentHelp("The store directory (or use --postgres).", valueName: "DIR"))
-    var path: String = ""
+    var givenPath: String?
+
+    /// The `--store` folder ("" when not given; an empty one given is refused by ``requirePath()``).
+    var path: String { givenPath ?? "" }
 
     @Option(
         name: .customLong("postgres"),
@@ -87,8 +90,8 @@ struct StoreOption: ParsableArguments {
     var postgres: String?
 
     func validate() throws {
-        if path.isEmpty && postgres == nil { throw ValidationError("give the store: --store DIR or --postgres URL") }
-        if !path.isEmpty && postgres != nil { throw ValidationError("give either --store DIR or --postgres URL, not both") }
+        if givenPath == nil && postgres == nil { throw ValidationError("give the store: --store DIR or --postgres URL") }
+        if givenPath != nil && postgres != nil { throw ValidationError("give either --store DIR or --postgres URL, not both") }
     }
 
     /// Opens the store, which must exist: read commands never create one.
