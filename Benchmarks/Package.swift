@@ -42,6 +42,8 @@ let package = Package(
         // claimDue(limit: 10) at 1k, 100k and 1M queued events, store against peer (a plain harness: the 1M
         // setup is too slow for the benchmark plugin's per-benchmark setup).
         .executableTarget(name: "ClaimQueueBenchmark", dependencies: ["BenchSupport"]),
+        // The write path against SQLite: concurrent durable enqueuePush, the 1M import, the in-memory build.
+        .executableTarget(name: "WriteThroughput", dependencies: ["BenchSupport"]),
         .executableTarget(
             name: "WriteSideBenchmark",
             dependencies: [.product(name: "SyncEventStore", package: "SyncEventStore")]

@@ -20,11 +20,22 @@ public final class SyncEventStore: Sendable {
     /// The configuration the store was opened with.
     public let configuration: Configuration
 
+    /// The queue and writer thread of the async write API (``async``), started at its first write.
+    let committer: GroupCommitter
+
     private init(backend: Backend, path: String?, configuration: Configuration) {
         self.backend = backend
         self.path = path
         self.configuration = configuration
+        self.committer = GroupCommitter { run in
+            switch backend {
+            case .lmdb(let e): try e.storage.writeGroup(run)
+            case .memory(let e): try e.storage.writeGroup(run)
+            }
+        }
     }
+
+    deinit { committer.stop() }
 
     /// Opens (creating if needed) the durable store in the directory `path`.
     ///
@@ -119,6 +130,7 @@ public final class SyncEventStore: Sendable {
 
     /// Closes the store. Later calls fail with ``SyncEventStoreError/closed``; closing twice is harmless.
     public func close() {
+        committer.stop()
         switch backend {
         case .lmdb(let e): e.storage.close()
         case .memory(let e): e.storage.close()

@@ -6,7 +6,9 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load NDJSON events into a store (created when missing): all of them, or none.",
         discussion: """
-            Every line is validated before anything is written. When a line is bad (or its id repeats an earlier line or an event already in the store), each bad line's number, field and rule are printed (up to 20), nothing is written, and the exit status is 1. Blank lines are skipped. Events are then written in transactions of --batch-size events. A progress bar is drawn on stderr when it is a terminal.
+            The whole import is ONE write transaction, streamed: lines are read, validated and written as they come, in bounded memory, and committed together at the end with one durable commit. A killed or failed import leaves the store exactly as it was (no event of the file is stored), so running it again is always safe.
+
+            When a line is bad (invalid JSON or field, or an id that repeats an earlier line or an event already in the store), writing stops, the rest of the file is still validated, each bad line's number, field and rule is printed (up to 20), the transaction is aborted (nothing is written) and the exit status is 1. Blank lines are skipped. On a terminal, stderr shows a progress line with the events read and the rate.
 
             Example:
               syncevents import --store /tmp/events events.ndjson
@@ -20,99 +22,90 @@ struct Import: ParsableCommand {
     @Argument(help: ArgumentHelp("The NDJSON file, or - for stdin.", valueName: "FILE|-"))
     var file: String = "-"
 
-    @Option(help: "Events per write transaction.")
-    var batchSize: Int = 50_000
-
     static let maximumReported = 20
-
-    func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-    }
 
     func run() throws {
         let start = monotonicSeconds()
-        var events: [SyncEvent] = []
-        var lineOf: [Int] = []
+        if store.postgres != nil { return try runPostgres(start: start) }
         var problems: [String] = []
         var badLines = 0
-        var firstLine: [TypeID: Int] = [:]
-        let progress = ProgressBar("validating", total: 0)
         func bad(_ line: Int, _ field: String, _ rule: String) {
             badLines += 1
             if problems.count < Import.maximumReported { problems.append("line \(line): field \(field): \(rule)") }
         }
+        let existed = FileManager.default.fileExists(atPath: self.store.path)
+        // The whole map is reserved at open: the one transaction of `importEvents` never needs it to grow.
+        let store = try self.store.open()
+        var imported = 0
         var linesRead = 0
-        try forEachLineChunk(of: file) { lines, firstNumber in
-            let parsed = Import.parse(lines)
-            for (i, result) in parsed.enumerated() {
-                let number = firstNumber + i
-                switch result {
-                case .blank: continue
-                case .bad(let error): bad(number, error.field, error.rule)
-                case .event(let event):
-                    if let earlier = firstLine.updateValue(number, forKey: event.id) {
-                        firstLine[event.id] = earlier
-                        bad(number, "id", "\(event.id) repeats the id of line \(earlier)")
-                    } else if badLines == 0 {
-                        events.append(event)
-                        lineOf.append(number)
+        var added = 0
+        var progress = RateLine("importing")
+        do {
+            imported = try store.importEvents { importer in
+                try forEachLineChunk(of: file) { lines, firstNumber in
+                    var events: [SyncEvent] = []
+                    var numbers: [Int] = []
+                    events.reserveCapacity(lines.count)
+                    numbers.reserveCapacity(lines.count)
+                    for (i, result) in Import.parse(lines).enumerated() {
+                        switch result {
+                        case .blank: continue
+                        case .bad(let error): bad(firstNumber + i, error.field, error.rule)
+                        case .event(let event):
+                            events.append(event)
+                            numbers.append(firstNumber + i)
+                        }
                     }
+                    // Refusals of the store (limits, repeated ids) come back by position; report them in
+                    // line order with the parse errors of this chunk.
+                    if badLines > 0 { importer.abandon() }
+                    for refusal in try importer.add(events) {
+                        let line = numbers[refusal.offset]
+                        switch refusal.error {
+                        case .invalidRecord(let e): bad(line, e.field, e.rule)
+                        case .duplicateID(let id):
+                            let stored = !importer.duplicatesAreWithinImport && (try? store.event(id: id)) != nil
+                            bad(line, "id", stored ? "an event with id \(id) is already in the store" : "\(id) repeats the id of an earlier line")
+                        default: bad(line, "id", "\(refusal.error)")
+                        }
+                    }
+                    linesRead += lines.count
+                    added += events.count
+                    progress.update(events: added, lines: linesRead)
                 }
+                if badLines > 0 { throw ImportHadBadLines() }
             }
-            linesRead += lines.count
-            if progress.enabled { Output.writeAll(2, Array("\rvalidating: \(linesRead) lines".utf8)) }
+        } catch is ImportHadBadLines {
+        } catch let error as SyncEventStoreError where badLines > 0 {
+            _ = error  // the refusal was reported with its line
+        } catch {
+            progress.finish()
+            store.close()
+            if !existed { try? FileManager.default.removeItem(atPath: self.store.path) }
+            throw Failure("the import failed: \(error). Nothing was written.")
         }
         progress.finish()
-        if badLines == 0, store.postgres != nil {
-            // PostgreSQL: one transaction for the whole input, so a duplicate id or any failure writes nothing.
-            let all = events
-            do {
-                try blocking { [store] in
-                    let pg = try await store.connectPostgres(operationTimeout: .seconds(3600))
-                    do { try await pg.record(contentsOf: all) } catch {
-                        await pg.close()
-                        throw error
-                    }
-                    await pg.close()
-                }
-            } catch let error as SyncEventStoreError {
-                if case .duplicateID(let id) = error, let i = all.firstIndex(where: { $0.id == id }) {
-                    bad(lineOf[i], "id", "an event with id \(id) is already in the store")
-                } else {
-                    throw Failure("importing into \(store.location) failed: \(error). Nothing was written.")
-                }
-            }
-            if badLines == 0 {
-                let seconds = monotonicSeconds() - start
-                let rate = seconds > 0 ? Int(Double(events.count) / seconds) : events.count
-                print("imported \(events.count) events in \(String(format: "%.2f", seconds)) s (\(rate) events/s)")
-                return
-            }
-        } else if badLines == 0 {
-            // Ids already in the store are refused before anything is written, so the store stays as it was.
-            // Start the map near its final size: a full map aborts the transaction, grows, and retries it.
-            var configuration = Configuration()
-            configuration.initialMapSize = max(64 << 20, events.count * 2048)
-            let store = try self.store.open(configuration: configuration)
-            defer { store.close() }
-            if try store.count > 0 {
-                for (i, e) in events.enumerated() where try store.event(id: e.id) != nil {
-                    bad(lineOf[i], "id", "an event with id \(e.id) is already in the store")
-                }
-            }
-            if badLines == 0 {
-                try write(events, lineOf: lineOf, to: store)
-                let seconds = monotonicSeconds() - start
-                let rate = seconds > 0 ? Int(Double(events.count) / seconds) : events.count
-                print("imported \(events.count) events in \(String(format: "%.2f", seconds)) s (\(rate) events/s)")
-                return
-            }
+        store.close()
+        if badLines == 0 {
+            let seconds = monotonicSeconds() - start
+            let rate = seconds > 0 ? Int(Double(imported) / seconds) : imported
+            print("imported \(imported) events in \(String(format: "%.2f", seconds)) s (\(rate) events/s)")
+            return
         }
+        if !existed { try? FileManager.default.removeItem(atPath: self.store.path) }
+        problems.sort { lineNumber($0) < lineNumber($1) }
         for p in problems { note(p) }
         if badLines > problems.count { note("… and \(badLines - problems.count) more bad lines") }
         note("Error: \(badLines) bad line\(badLines == 1 ? "" : "s") in \(file == "-" ? "stdin" : file); nothing was written. Fix them and import again.")
         throw ExitCode(1)
     }
+
+    private func lineNumber(_ problem: String) -> Int {
+        Int(problem.dropFirst(5).prefix { $0.isNumber }) ?? 0
+    }
+
+    /// Thrown out of the import's transaction to abort it after bad lines were reported.
+    struct ImportHadBadLines: Error {}
 
     enum Parsed {
         case blank
@@ -144,34 +137,28 @@ struct Import: ParsableCommand {
         }
         return results
     }
+}
 
-    private func write(_ events: [SyncEvent], lineOf: [Int], to store: SyncEventStore) throws {
-        // Newest first: index keys order by descending startedAt and ids grow with time, so each batch
-        // then touches a few neighbouring pages of every index instead of pages all over the tree.
-        let order = events.indices.sorted {
-            (events[$0].startedAt, events[$0].id) > (events[$1].startedAt, events[$1].id)
-        }
-        let events = order.map { events[$0] }
-        let lineOf = order.map { lineOf[$0] }
-        var progress = ProgressBar("importing", total: events.count)
-        var written = 0
-        while written < events.count {
-            let end = min(events.count, written + batchSize)
-            do {
-                try store.record(contentsOf: events[written..<end])
-            } catch {
-                progress.finish()
-                let lines = lineOf[written..<end]
-                throw Failure(
-                    "writing a batch of \(end - written) events (lines \(lines.min()!)…\(lines.max()!) of the input) failed: \(error). "
-                        + (written == 0
-                            ? "Nothing was written."
-                            : "\(written) events were written before it (the newest ones, by startedAt); "
-                                + "export the store to see which, or import the whole input into a new store."))
-            }
-            written = end
-            progress.update(written)
-        }
-        progress.finish()
+/// The progress line of a streaming import on stderr (when it is a terminal): events written and the rate.
+struct RateLine {
+    let label: String
+    let enabled = stderrIsTerminal
+    private let start = monotonicSeconds()
+    private var lastDrawn = -1.0
+
+    init(_ label: String) { self.label = label }
+
+    mutating func update(events: Int, lines: Int) {
+        guard enabled else { return }
+        let now = monotonicSeconds()
+        if now - lastDrawn < 0.1 { return }
+        lastDrawn = now
+        let rate = now > start ? Int(Double(events) / (now - start)) : 0
+        Output.writeAll(2, Array("\r\u{1B}[2K\(label): \(lines) lines read, \(events) events (\(rate) events/s)".utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        Output.writeAll(2, Array("\r\u{1B}[2K".utf8))
     }
 }

@@ -23,4 +23,22 @@ struct ReadmeExampleTests {
         #expect(String(decoding: page.body, as: UTF8.self).hasSuffix(#""nextCursor":null}"#))
         store.close()
     }
+
+    @Test func asyncAndImportExamplesRun() async throws {
+        let dir = TemporaryDirectory()
+        let store = try SyncEventStore.open(at: dir.sub("sync-events"))
+        let org = TypeID.generate(.organization), instance = TypeID.generate(.connectorInstance)
+        let target = TypeID.generate(.connectorTarget)
+        let queued = try await store.async.enqueuePush(target: target, sha: "3f786850e387550fdab836ed7e6dc881de23001b",
+                                                       organization: org, instance: instance)
+        #expect(queued.event.status == .queued)
+        let events = Array(EventGenerator(events: 300, seed: 3))
+        let slices = [events[0..<100], events[100..<300]]
+        let count = try store.importEvents { importer in
+            for slice in slices { _ = try importer.add(slice) }
+        }
+        #expect(count == 300)
+        #expect(try store.count == 301)
+        store.close()
+    }
 }

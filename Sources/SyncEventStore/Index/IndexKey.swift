@@ -112,52 +112,95 @@ enum IndexKey {
     /// Every index key of a record, in a fixed order (queue heads of targets excepted: see
     /// ``IndexKind/ready``).
     static func keys(for r: RecordView) -> [[UInt8]] {
-        var keys: [[UInt8]] = []
-        keys.reserveCapacity(9)
-        let org = Array(r.organizationBytes)
-        let instance = Array(r.instanceBytes)
-        let target = r.targetBytes.map { Array($0) }
+        var arena: [UInt8] = []
+        arena.reserveCapacity(9 * 64)
+        var ends: [Int] = []
+        ends.reserveCapacity(10)
+        appendKeys(for: r, to: &arena, ends: &ends)
+        var start = 0
+        return ends.map { end in
+            defer { start = end }
+            return Array(arena[start..<end])
+        }
+    }
+
+    /// Appends every index key of a record to `arena`, one after the other, and the end offset of each to
+    /// `ends` (the bulk path: no allocation per key).
+    static func appendKeys(for r: RecordView, to arena: inout [UInt8], ends: inout [Int]) {
+        let org = r.organizationBytes
+        let instance = r.instanceBytes
+        let target = r.targetBytes
         let started = r.startedAt.millisecondsSince1970
         let id = r.id
-        func list(_ kind: IndexKind, _ parts: [UInt8]...) {
-            var k: [UInt8] = [kind.rawValue]
-            k.reserveCapacity(1 + parts.reduce(0) { $0 + $1.count } + orderSuffixLength)
-            for p in parts { k.append(contentsOf: p) }
-            appendOrder(startedAt: started, id: id, to: &k)
-            keys.append(k)
+        func finishList() {
+            appendOrder(startedAt: started, id: id, to: &arena)
+            ends.append(arena.count)
         }
-        list(.organization, org)
-        list(.instance, org, instance)
-        if let target { list(.target, org, target) }
-        list(.eventType, org, [r.eventTypeCode])
-        list(.status, org, [r.statusCode])
-        list(.instanceStatus, org, instance, [r.statusCode])
-        if let target { list(.targetStatus, target, [r.statusCode]) }
+        arena.append(IndexKind.organization.rawValue)
+        arena.append(contentsOf: org)
+        finishList()
+        arena.append(IndexKind.instance.rawValue)
+        arena.append(contentsOf: org)
+        arena.append(contentsOf: instance)
+        finishList()
+        if let target {
+            arena.append(IndexKind.target.rawValue)
+            arena.append(contentsOf: org)
+            arena.append(contentsOf: target)
+            finishList()
+        }
+        arena.append(IndexKind.eventType.rawValue)
+        arena.append(contentsOf: org)
+        arena.append(r.eventTypeCode)
+        finishList()
+        arena.append(IndexKind.status.rawValue)
+        arena.append(contentsOf: org)
+        arena.append(r.statusCode)
+        finishList()
+        arena.append(IndexKind.instanceStatus.rawValue)
+        arena.append(contentsOf: org)
+        arena.append(contentsOf: instance)
+        arena.append(r.statusCode)
+        finishList()
+        if let target {
+            arena.append(IndexKind.targetStatus.rawValue)
+            arena.append(contentsOf: target)
+            arena.append(r.statusCode)
+            finishList()
+        }
         if let target, r.eventType == .push, let rev = r.sourceRevisionRef {
-            var k: [UInt8] = [IndexKind.pushRevision.rawValue]
-            k.append(contentsOf: target)
-            k.append(contentsOf: revisionKey(String(decoding: rev, as: UTF8.self)))
-            k.append(contentsOf: r.idBytes)
-            keys.append(k)
+            arena.append(IndexKind.pushRevision.rawValue)
+            arena.append(contentsOf: target)
+            if rev.count <= 64 {
+                arena.append(UInt8(rev.count))
+                arena.append(contentsOf: rev)
+            } else {
+                arena.append(0xFF)
+                arena.append(contentsOf: SHA256.hash(data: Array(rev)))
+            }
+            arena.append(contentsOf: r.idBytes)
+            ends.append(arena.count)
         }
         if r.status == .queued && !r.isQuarantined {
-            let order = claimOrder(startedAt: started, id: r.idBytes)
             if !r.isReady, let next = r.nextAttemptAt {
-                var k: [UInt8] = [IndexKind.delayed.rawValue]
-                appendBE(biased(next.millisecondsSince1970), to: &k)
-                keys.append(k + order)
+                arena.append(IndexKind.delayed.rawValue)
+                appendBE(biased(next.millisecondsSince1970), to: &arena)
             } else if let target {
-                keys.append([IndexKind.targetQueue.rawValue] + target + order)
+                arena.append(IndexKind.targetQueue.rawValue)
+                arena.append(contentsOf: target)
             } else {
-                keys.append([IndexKind.ready.rawValue] + order)
+                arena.append(IndexKind.ready.rawValue)
             }
+            // The claim order: `startedAt ↑ ‖ id ↑` (``claimOrder(startedAt:id:)``).
+            appendBE(biased(started), to: &arena)
+            arena.append(contentsOf: r.idBytes)
+            ends.append(arena.count)
         }
         if r.status == .running, let lease = r.leaseExpiresAt {
-            var k: [UInt8] = [IndexKind.lease.rawValue]
-            appendBE(biased(lease.millisecondsSince1970), to: &k)
-            k.append(contentsOf: r.idBytes)
-            keys.append(k)
+            arena.append(IndexKind.lease.rawValue)
+            appendBE(biased(lease.millisecondsSince1970), to: &arena)
+            arena.append(contentsOf: r.idBytes)
+            ends.append(arena.count)
         }
-        return keys
     }
 }

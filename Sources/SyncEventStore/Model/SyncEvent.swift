@@ -84,6 +84,11 @@ extension SyncEvent {
 
     /// Appends the event's JSON object.
     public func writeJSON(to out: inout [UInt8], includingOrganization: Bool) {
+        _ = writeJSONReturningSummaryStart(to: &out, includingOrganization: includingOrganization)
+    }
+
+    /// ``writeJSON(to:includingOrganization:)``, returning where the `summaryJson` value starts in `out`.
+    func writeJSONReturningSummaryStart(to out: inout [UInt8], includingOrganization: Bool) -> Int {
         // Each key is one static byte run with its punctuation, as in `RecordView.writeJSON`.
         @inline(__always) func raw(_ k: StaticString) {
             out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
@@ -135,7 +140,9 @@ extension SyncEvent {
         raw(",\"status\":")
         string(status.rawValue)
         raw(",\"summaryJson\":")
+        let summaryStart = out.count
         if let summaryJson { JSONWriter.write(.object(summaryJson), to: &out) } else { raw("null") }
         out.append(UInt8(ascii: "}"))
+        return summaryStart
     }
 }

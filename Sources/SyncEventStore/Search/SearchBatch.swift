@@ -59,22 +59,38 @@ final class SearchBatch {
         return out
     }
 
-    /// Writes every gathered container, merged with what is stored.
+    /// Writes every gathered container, merged with what is stored, in key order (the B-tree fills its
+    /// pages instead of splitting them at random): `(org, gram, chunk)` order is key order, since a gram
+    /// packs its length before its bytes.
     func flush(_ txn: some StorageWriteTransaction) throws {
-        // In key order, so the B-tree fills its pages instead of splitting them at random.
-        var containers: [(key: [UInt8], lows: [UInt16])] = []
+        var containers: [(id: ContainerID, lows: [UInt16])] = []
         for (scope, p) in scopes {
             p.forEach { gram, lows in
-                let id = ContainerID(orgHigh: scope.orgHigh, orgLow: scope.orgLow, gram: gram, chunk: scope.chunk)
-                containers.append((id.key(), lows))
+                containers.append((ContainerID(orgHigh: scope.orgHigh, orgLow: scope.orgLow, gram: gram, chunk: scope.chunk), lows))
             }
         }
         scopes.removeAll()
-        containers.sort { $0.key.lexicographicallyPrecedes($1.key) }
-        for (key, lows) in containers {
+        containers.sort { a, b in
+            (a.id.orgHigh, a.id.orgLow, a.id.gram, a.id.chunk) < (b.id.orgHigh, b.id.orgLow, b.id.gram, b.id.chunk)
+        }
+        var arena = BulkArena(capacity: containers.count * 64, entries: containers.count)
+        var keyEnds: [Int] = []
+        keyEnds.reserveCapacity(containers.count)
+        for (id, lows) in containers {
+            let key = id.key()
             var container = try txn.withValue(.search, key) { PostingContainer(bytes: $0) } ?? PostingContainer()
             container.append(contentsOf: lows)
-            try txn.put(.search, key, container.encoded())
+            arena.bytes.append(contentsOf: key)
+            keyEnds.append(arena.bytes.count)
+            arena.bytes.append(contentsOf: container.encoded())
+            arena.ends.append(arena.bytes.count)
+        }
+        try arena.bytes.withUnsafeBytes { all in
+            try txn.putSorted(.search, count: keyEnds.count) { i in
+                let start = i == 0 ? 0 : arena.ends[i - 1]
+                return (UnsafeRawBufferPointer(rebasing: all[start..<keyEnds[i]]),
+                        UnsafeRawBufferPointer(rebasing: all[keyEnds[i]..<arena.ends[i]]))
+            }
         }
     }
 }

@@ -206,6 +206,7 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
     var writersWaiting: Int { waiting.load(ordering: .relaxed) }
 
     func write<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
+        if let parent = group.current() { return try nestedWrite(in: parent, body) }
         waiting.add(1, ordering: .relaxed)
         return try writer.withLock { state in
             waiting.subtract(1, ordering: .relaxed)
@@ -238,6 +239,63 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
             }
         }
     }
+
+    /// The open group transaction of the thread running ``writeGroup(_:)``.
+    private let group = GroupTransactionSlot<LMDBTransaction>()
+
+    /// A write inside a group: a child transaction of `parent`, merged into it on success, dropped on throw.
+    private func nestedWrite<R>(in parent: LMDBTransaction, _ body: (LMDBTransaction) throws -> R) throws -> R {
+        var child: OpaquePointer?
+        try check(mdb_txn_begin(try environment(), parent.txn, 0, &child), "mdb_txn_begin (nested)")
+        let t = LMDBTransaction(txn: child!, dbis: dbis, readOnly: false)
+        group.enter(t)
+        defer { group.leave(parent) }
+        do {
+            let result = try body(t)
+            t.finish()
+            try check(mdb_txn_commit(child), "mdb_txn_commit (nested)")
+            return result
+        } catch {
+            if !t.finished { t.finish(); mdb_txn_abort(child) }
+            if case StorageError.mapFull = error { group.needsGrowth = true }
+            throw error
+        }
+    }
+
+    /// The whole map is reserved at open, so a full map is a full store: like ``write(_:)``, a group that
+    /// fills it clears stale readers and runs once more, then reports ``StorageError/storageFull(limit:)``.
+    func writeGroup(_ run: () -> Void) throws {
+        waiting.add(1, ordering: .relaxed)
+        try writer.withLock { state in
+            waiting.subtract(1, ordering: .relaxed)
+            clearStaleReadersPeriodically(&state)
+            var retriedFull = false
+            while true {
+                gate.lockShared()
+                defer { gate.unlock() }
+                let txn = try begin(0)
+                let t = LMDBTransaction(txn: txn, dbis: dbis, readOnly: false)
+                group.open(t)
+                run()
+                let full = group.close()
+                t.finish()
+                var rc = MDB_MAP_FULL
+                if full { mdb_txn_abort(txn) } else { rc = mdb_txn_commit(txn) }
+                if rc == MDB_MAP_FULL {
+                    guard !retriedFull else { throw StorageError.storageFull(limit: mapSize()) }
+                    retriedFull = true
+                    var dead: Int32 = 0
+                    _ = mdb_reader_check(try environment(), &dead)
+                    continue
+                }
+                try describeCommitFailure(rc, "mdb_txn_commit")
+                return
+            }
+        }
+    }
+
+    /// Nothing to do: the whole map (``LMDBOptions/maximumMapSize``) is reserved when the store opens.
+    func reserveMaximumMap() throws {}
 
     /// Turns a failed commit into an error that names a full disk (LMDB reports a short write as EIO).
     private func describeCommitFailure(_ rc: Int32, _ what: String) throws {
@@ -386,6 +444,36 @@ final class LMDBTransaction: StorageWriteTransaction {
                 var vv = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
                 try check(mdb_put(txn, dbis[table.rawValue], &kv, &vv, 0), "mdb_put \(table.name)")
             }
+        }
+    }
+
+    func putSorted(
+        _ table: Table, count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+    ) throws {
+        guard count > 0 else { return }
+        var c: OpaquePointer?
+        try check(mdb_cursor_open(txn, dbis[table.rawValue], &c), "mdb_cursor_open \(table.name)")
+        defer { mdb_cursor_close(c) }
+        // When every key sorts after the table's last key, append: no search, and full pages.
+        var last = MDB_val()
+        var lastValue = MDB_val()
+        let rc = mdb_cursor_get(c, &last, &lastValue, MDB_LAST)
+        var flags: UInt32 = 0
+        if rc == MDB_NOTFOUND {
+            flags = UInt32(MDB_APPEND)
+        } else {
+            try check(rc, "mdb_cursor_get \(table.name)")
+            let first = entry(0).key
+            let n = min(first.count, last.mv_size)
+            let order = n == 0 ? 0 : memcmp(first.baseAddress!, last.mv_data, n)
+            if order > 0 || (order == 0 && first.count > last.mv_size) { flags = UInt32(MDB_APPEND) }
+        }
+        for i in 0..<count {
+            let (k, v) = entry(i)
+            guard !k.isEmpty, k.count <= LMDBStorage.maximumKeySize else { throw StorageError.keyTooLong(k.count) }
+            var kv = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+            var vv = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
+            try check(mdb_cursor_put(c, &kv, &vv, flags), "mdb_cursor_put \(table.name)")
         }
     }
 

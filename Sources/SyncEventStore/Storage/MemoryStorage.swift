@@ -42,15 +42,75 @@ struct ChunkedSortedMap: Sendable {
 
     /// The index of the chunk that holds or would hold `key`.
     func chunkIndex(for key: UnsafeRawBufferPointer) -> Int {
-        var lo = 0
-        var hi = chunks.count - 1
-        if hi <= 0 { return 0 }
-        // Last chunk whose first key <= key.
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if ChunkedSortedMap.compare(chunks[mid].keys[0], key) <= 0 { lo = mid } else { hi = mid - 1 }
+        if chunks.count <= 1 { return 0 }
+        // Last chunk whose first key <= key. The chunk list is read through its buffer, so that comparing
+        // a chunk's first key does not retain and release the chunk.
+        return chunks.withUnsafeBufferPointer { list in
+            var lo = 0
+            var hi = list.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                let order = list[mid].keys.withUnsafeBufferPointer { ChunkedSortedMap.compare($0[0], key) }
+                if order <= 0 { lo = mid } else { hi = mid - 1 }
+            }
+            return lo
         }
-        return lo
+    }
+
+    /// Stores entries given in strictly ascending key order: each run of entries that falls into one chunk
+    /// is merged into it in one pass, and the chunk is split when it grows too large.
+    mutating func putSorted(count n: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)) {
+        var i = 0
+        while i < n {
+            let first = entry(i)
+            if chunks.isEmpty { chunks.append(Chunk(keys: [], values: [])) }
+            let c = chunkIndex(for: first.key)
+            // Entries below the next chunk's first key belong to chunk c.
+            let bound: [UInt8]? = c + 1 < chunks.count ? chunks[c + 1].keys[0] : nil
+            let chunk = uniqueChunk(c)
+            var keys: [[UInt8]] = []
+            var values: [[UInt8]] = []
+            keys.reserveCapacity(chunk.keys.count + 64)
+            values.reserveCapacity(chunk.keys.count + 64)
+            var s = 0
+            while i < n {
+                let (k, v) = entry(i)
+                if let bound, ChunkedSortedMap.compare(bound, k) <= 0 { break }
+                while s < chunk.keys.count && ChunkedSortedMap.compare(chunk.keys[s], k) < 0 {
+                    keys.append(chunk.keys[s])
+                    values.append(chunk.values[s])
+                    s += 1
+                }
+                if s < chunk.keys.count && ChunkedSortedMap.compare(chunk.keys[s], k) == 0 {
+                    byteCount -= chunk.values[s].count
+                    s += 1
+                } else {
+                    count += 1
+                    byteCount += k.count
+                }
+                keys.append(Array(k))
+                values.append(Array(v))
+                byteCount += v.count
+                i += 1
+            }
+            keys.append(contentsOf: chunk.keys[s...])
+            values.append(contentsOf: chunk.values[s...])
+            if keys.count <= ChunkedSortedMap.maximumChunk {
+                chunk.keys = keys
+                chunk.values = values
+                continue
+            }
+            // Split into chunks of half the maximum, so that later inserts have room.
+            let size = ChunkedSortedMap.maximumChunk / 2
+            var pieces: [Chunk] = []
+            var start = 0
+            while start < keys.count {
+                let end = keys.count - start < size + size / 2 ? keys.count : start + size
+                pieces.append(Chunk(keys: Array(keys[start..<end]), values: Array(values[start..<end])))
+                start = end
+            }
+            chunks.replaceSubrange(c...c, with: pieces)
+        }
     }
 
     /// Position of the first key >= `key` within chunk `c`.
@@ -154,7 +214,17 @@ final class MemoryStorage: KeyValueStorage {
 
     var writersWaiting: Int { waiting.load(ordering: .relaxed) }
 
+    private let group = GroupTransactionSlot<MemoryWriteTransaction>()
+
     func write<R>(_ body: (MemoryWriteTransaction) throws -> R) throws -> R {
+        if let txn = group.current() {
+            // Nested in a group: undo this body's changes alone when it throws (the maps are copy-on-write).
+            let saved = txn.tables
+            do { return try body(txn) } catch {
+                txn.tables = saved
+                throw error
+            }
+        }
         waiting.add(1, ordering: .relaxed)
         return try writer.withLock { _ in
             waiting.subtract(1, ordering: .relaxed)
@@ -167,6 +237,23 @@ final class MemoryStorage: KeyValueStorage {
             return result
         }
     }
+
+    func writeGroup(_ run: () -> Void) throws {
+        waiting.add(1, ordering: .relaxed)
+        try writer.withLock { _ in
+            waiting.subtract(1, ordering: .relaxed)
+            let txn = MemoryWriteTransaction(tables: try snapshot())
+            group.open(txn)
+            run()
+            _ = group.close()
+            try committed.withLock { state in
+                guard state != nil else { throw StorageError.closed }
+                state = txn.tables
+            }
+        }
+    }
+
+    func reserveMaximumMap() throws {}
 
     func sizeInBytes() throws -> Int { try snapshot().reduce(0) { $0 + $1.byteCount } }
     func sizeInBytes(of table: Table) throws -> Int { try snapshot()[table.rawValue].byteCount }
@@ -218,17 +305,27 @@ final class MemoryReadTransaction: StorageReadTransaction, MemoryTableSource {
 
 /// The write transaction of the in-memory engine: a private copy of the tables, published on commit.
 final class MemoryWriteTransaction: StorageWriteTransaction, MemoryTableSource {
-    fileprivate(set) var tables: [ChunkedSortedMap]
+    fileprivate(set) var tables: [ChunkedSortedMap] {
+        didSet { version &+= 1 }
+    }
     private(set) var version = 0
     init(tables: [ChunkedSortedMap]) { self.tables = tables }
     func table(_ table: Table) -> ChunkedSortedMap { tables[table.rawValue] }
     func put(_ table: Table, _ key: [UInt8], _ value: [UInt8]) throws {
         guard !key.isEmpty, key.count <= LMDBStorage.maximumKeySize else { throw StorageError.keyTooLong(key.count) }
-        version &+= 1
         tables[table.rawValue].put(key, value)
     }
+    func putSorted(
+        _ table: Table, count: Int, _ entry: (Int) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+    ) throws {
+        for i in 0..<count {
+            let k = entry(i).key
+            guard !k.isEmpty, k.count <= LMDBStorage.maximumKeySize else { throw StorageError.keyTooLong(k.count) }
+        }
+        tables[table.rawValue].putSorted(count: count, entry)
+    }
+
     func delete(_ table: Table, _ key: [UInt8]) throws -> Bool {
-        version &+= 1
         return tables[table.rawValue].delete(key)
     }
 }

@@ -22,6 +22,12 @@ extension RecordCodec {
         withUnsafeBytes(of: CRC32C.checksum(out).littleEndian) { out.append(contentsOf: $0) }
     }
 
+    /// Appends the CRC-32C of the record that starts at `start` in `out` (a buffer of several records).
+    static func appendChecksum(to out: inout [UInt8], from start: Int) {
+        let sum = out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        withUnsafeBytes(of: sum.littleEndian) { out.append(contentsOf: $0) }
+    }
+
     /// Whether the record's last four bytes are the CRC-32C of the bytes before them.
     static func checksumMatches(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count > checksumLength else { return false }

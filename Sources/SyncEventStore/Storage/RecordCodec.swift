@@ -49,6 +49,17 @@ enum RecordCodec {
     {
         var out: [UInt8] = []
         out.reserveCapacity(160)
+        encode(event, lease: lease, searchSeq: searchSeq, promoted: promoted, into: &out)
+        return out
+    }
+
+    /// Appends the encoding of `event` to `out`, checksum included (the bulk path encodes a batch into one
+    /// buffer): the record is the bytes from `out.count` on entry to the end.
+    static func encode(
+        _ event: SyncEvent, lease: Lease? = nil, searchSeq: UInt32?, promoted: Bool = false,
+        into out: inout [UInt8]
+    ) {
+        let recordStart = out.count
         out.append(version)
         event.id.appendBytes(to: &out)
         event.organizationId.appendBytes(to: &out)
@@ -85,27 +96,32 @@ enum RecordCodec {
         withUnsafeBytes(of: UInt32(clamping: event.attemptCount).littleEndian) { out.append(contentsOf: $0) }
         func str(_ s: String?) {
             guard let s else { return }
-            let bytes = Array(s.utf8)
-            withUnsafeBytes(of: UInt16(bytes.count).littleEndian) { out.append(contentsOf: $0) }
-            out.append(contentsOf: bytes)
+            withUnsafeBytes(of: UInt16(s.utf8.count).littleEndian) { out.append(contentsOf: $0) }
+            out.append(contentsOf: s.utf8)
         }
         str(event.remoteId)
         str(event.externalEventRef)
         str(event.sourceRevisionRef)
-        if let search { str(String(decoding: search, as: UTF8.self)) }
-        var json: [UInt8] = []
-        json.reserveCapacity(512)
-        event.writeJSON(to: &json, includingOrganization: false)
-        if let summary = event.summaryJson {
-            var text: [UInt8] = []
-            JSONWriter.write(.object(summary), to: &text)
-            // `summaryJson` is the last key: its value ends just before the closing brace.
-            withUnsafeBytes(of: UInt32(json.count - 1 - text.count).littleEndian) { out.append(contentsOf: $0) }
+        if let search {
+            withUnsafeBytes(of: UInt16(search.count).littleEndian) { out.append(contentsOf: $0) }
+            out.append(contentsOf: search)
         }
-        withUnsafeBytes(of: UInt32(json.count).littleEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: json)
-        appendChecksum(to: &out)
-        return out
+        // The JSON is written in place after its header (summary offset, length), which is filled in after.
+        let header = out.count
+        out.append(contentsOf: repeatElement(0, count: event.summaryJson == nil ? 4 : 8))
+        let jsonStart = out.count
+        let summaryStart = event.writeJSONReturningSummaryStart(to: &out, includingOrganization: false) - jsonStart
+        let jsonCount = out.count - jsonStart
+        out.withUnsafeMutableBytes { b in
+            var at = header
+            if event.summaryJson != nil {
+                // `summaryJson` is the last key: its value ends just before the closing brace.
+                b.storeBytes(of: UInt32(summaryStart).littleEndian, toByteOffset: at, as: UInt32.self)
+                at += 4
+            }
+            b.storeBytes(of: UInt32(jsonCount).littleEndian, toByteOffset: at, as: UInt32.self)
+        }
+        appendChecksum(to: &out, from: recordStart)
     }
 
     /// Decodes a stored record into an event (the summary is parsed back into a ``JSONObject``).

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The only place records are written or removed: every change keeps every index (and the search
@@ -68,10 +70,12 @@ extension StorageWriteTransaction {
 }
 
 extension StorageWriteTransaction {
-    /// Inserts records known to be new (ids checked by the caller) in the order that fills B-tree pages
-    /// best: records by ascending id, then every index key of the batch in ascending order, then the search
-    /// postings one container at a time. Same entries as `storeRecord` for each event, fewer page splits.
-    func insertNewRecords(_ events: [SyncEvent]) throws {
+    /// Inserts records known to be new (ids checked by the caller) as the bulk path: records encoded into
+    /// one buffer and written by ascending id, every index key of the batch built into one buffer and
+    /// written in ascending order, search order entries likewise, then the search postings one container
+    /// at a time. Same entries as `storeRecord` for each event, with no allocation per key and sorted puts
+    /// (appends when the batch sorts after what is stored).
+    func insertNewRecords(_ events: [SyncEvent], buffers: BulkBuffers = BulkBuffers()) throws {
         guard !events.isEmpty else { return }
         var perOrganization: [TypeID: Int] = [:]
         for e in events { perOrganization[e.organizationId, default: 0] += 1 }
@@ -79,31 +83,47 @@ extension StorageWriteTransaction {
         for (org, count) in perOrganization { nextSeq[org] = try SearchIndex.reserveSeqs(self, org: org, count: count) }
         let batch = SearchBatch()
         var heads = Set<[UInt8]>()
-        var indexKeys: [[UInt8]] = []
-        indexKeys.reserveCapacity(events.count * 9)
-        let sorted = events.sorted { $0.id < $1.id }
-        for event in sorted {
+        var records = buffers.take(0)
+        var indexKeys = buffers.take(1)
+        var orders = buffers.take(2)
+        defer {
+            buffers.give(records, 0)
+            buffers.give(indexKeys, 1)
+            buffers.give(orders, 2)
+        }
+        var order: [Int] = Array(events.indices)
+        order.sort { events[$0].id < events[$1].id }
+        for i in order {
+            let event = events[i]
             let seq = nextSeq[event.organizationId]!
             nextSeq[event.organizationId] = seq + 1
-            let record = RecordCodec.encode(event, searchSeq: seq)
-            try record.withUnsafeBytes { bytes in
-                let view = try RecordView(bytes)
-                indexKeys.append(contentsOf: IndexKey.keys(for: view))
+            let start = records.bytes.count
+            event.id.appendBytes(to: &records.bytes)
+            RecordCodec.encode(event, searchSeq: seq, into: &records.bytes)
+            records.ends.append(records.bytes.count)
+            try records.bytes.withUnsafeBytes { all in
+                let view = try RecordView(UnsafeRawBufferPointer(rebasing: all[(start + 16)...]))
+                IndexKey.appendKeys(for: view, to: &indexKeys.bytes, ends: &indexKeys.ends)
                 if let t = view.queueTarget { heads.insert(t) }
-                try SearchIndex.putOrder(self, view, seq)
+                // Search order entry: org ‖ 0 ‖ seq → the order key.
+                orders.bytes.append(contentsOf: view.organizationBytes)
+                orders.bytes.append(0)
+                withUnsafeBytes(of: seq.bigEndian) { orders.bytes.append(contentsOf: $0) }
+                OrderKey(startedAt: view.startedAt.millisecondsSince1970, id: view.id).append(to: &orders.bytes)
+                orders.ends.append(orders.bytes.count)
                 batch.add(view, seq: seq)
             }
-            try put(.events, event.id.bytes, record)
         }
-        indexKeys.sort { a, b in
-            a.withUnsafeBytes { pa in
-                b.withUnsafeBytes { pb in
-                    let c = memcmp(pa.baseAddress!, pb.baseAddress!, min(pa.count, pb.count))
-                    return c != 0 ? c < 0 : pa.count < pb.count
-                }
+        // Records: the id (16 bytes) then the record, already in id order.
+        try records.bytes.withUnsafeBytes { all in
+            try putSorted(.events, count: records.ends.count) { i in
+                let start = i == 0 ? 0 : records.ends[i - 1]
+                return (UnsafeRawBufferPointer(rebasing: all[start..<(start + 16)]),
+                        UnsafeRawBufferPointer(rebasing: all[(start + 16)..<records.ends[i]]))
             }
         }
-        for k in indexKeys { try put(.indexes, k, []) }
+        try indexKeys.putSortedKeys(into: self, .indexes, keyLength: nil)
+        try orders.putSortedKeys(into: self, .search, keyLength: 21)
         try batch.flush(self)
         for t in heads.sorted(by: { $0.lexicographicallyPrecedes($1) }) { try refreshQueueHead(t) }
     }
@@ -114,5 +134,76 @@ extension RecordView {
     var queueTarget: [UInt8]? {
         guard let t = targetBytes, isReady || status == .running else { return nil }
         return Array(t)
+    }
+}
+
+/// The arenas of a bulk write, kept from one batch to the next of an import: their memory is reused
+/// instead of being allocated (and zeroed by the kernel) again for every batch.
+final class BulkBuffers {
+    private var arenas = [BulkArena](repeating: BulkArena(capacity: 0, entries: 0), count: 3)
+
+    init() {}
+
+    func take(_ i: Int) -> BulkArena {
+        var a = arenas[i]
+        arenas[i] = BulkArena(capacity: 0, entries: 0)
+        a.bytes.removeAll(keepingCapacity: true)
+        a.ends.removeAll(keepingCapacity: true)
+        return a
+    }
+
+    func give(_ a: BulkArena, _ i: Int) { arenas[i] = a }
+}
+
+/// Variable-length entries of a bulk write in one buffer: entry `i` is `bytes[ends[i-1]..<ends[i]]`.
+struct BulkArena {
+    var bytes: [UInt8] = []
+    var ends: [Int] = []
+
+    init(capacity: Int, entries: Int) {
+        bytes.reserveCapacity(capacity)
+        ends.reserveCapacity(entries)
+    }
+
+    /// Writes the entries in ascending key order. Each entry is its key, or — with `keyLength` — a key of
+    /// that length followed by its value (otherwise the value is empty).
+    func putSortedKeys(into txn: some StorageWriteTransaction, _ table: Table, keyLength: Int?) throws {
+        try bytes.withUnsafeBytes { all in
+            let base = all.baseAddress!
+            var order = [Int32](unsafeUninitializedCapacity: ends.count) { buffer, n in
+                for i in 0..<ends.count { buffer[i] = Int32(i) }
+                n = ends.count
+            }
+            ends.withUnsafeBufferPointer { ends in
+                @inline(__always) func range(_ i: Int32) -> (Int, Int) {
+                    let start = i == 0 ? 0 : ends[Int(i) - 1]
+                    return (start, (keyLength.map { start + $0 } ?? ends[Int(i)]) - start)
+                }
+                order.sort { a, b in
+                    let (sa, na) = range(a)
+                    let (sb, nb) = range(b)
+                    let n = min(na, nb)
+                    // Whole big-endian words first (cheaper than a call to memcmp), then the rest.
+                    var o = 0
+                    while o + 8 <= n {
+                        let x = (base + sa + o).loadUnaligned(as: UInt64.self).bigEndian
+                        let y = (base + sb + o).loadUnaligned(as: UInt64.self).bigEndian
+                        if x != y { return x < y }
+                        o += 8
+                    }
+                    let c = n > o ? memcmp(base + sa + o, base + sb + o, n - o) : 0
+                    return c != 0 ? c < 0 : na < nb
+                }
+            }
+            let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+            try txn.putSorted(table, count: order.count) { k in
+                let i = Int(order[k])
+                let start = i == 0 ? 0 : ends[i - 1]
+                let end = ends[i]
+                guard let keyLength else { return (UnsafeRawBufferPointer(rebasing: all[start..<end]), empty) }
+                return (UnsafeRawBufferPointer(rebasing: all[start..<(start + keyLength)]),
+                        UnsafeRawBufferPointer(rebasing: all[(start + keyLength)..<end]))
+            }
+        }
     }
 }

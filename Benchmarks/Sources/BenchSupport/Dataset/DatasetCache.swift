@@ -99,19 +99,25 @@ public enum DatasetCache {
         return store
     }
 
-    /// Records every event of `generator` in transactions of `batch`.
+    /// Records every event of `generator` with `importEvents` (one transaction), fed in slices of `batch`.
     public static func importAll(_ generator: DatasetGenerator, into store: SyncEventStore, batch: Int = 10_000) throws {
         var generator = generator
         var pending: [SyncEvent] = []
         pending.reserveCapacity(batch)
-        while let e = generator.next() {
-            pending.append(e)
-            if pending.count == batch {
-                try store.record(contentsOf: pending)
-                pending.removeAll(keepingCapacity: true)
+        _ = try store.importEvents { importer in
+            while let e = generator.next() {
+                pending.append(e)
+                if pending.count == batch {
+                    let refused = try importer.add(pending)
+                    precondition(refused.isEmpty)
+                    pending.removeAll(keepingCapacity: true)
+                }
+            }
+            if !pending.isEmpty {
+                let refused = try importer.add(pending)
+                precondition(refused.isEmpty)
             }
         }
-        if !pending.isEmpty { try store.record(contentsOf: pending) }
     }
 
     /// Opens the cached SQLite peer of `events` events (with its FTS5 index), building it first when missing.
