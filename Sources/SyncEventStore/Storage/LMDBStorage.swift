@@ -100,6 +100,7 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
             try check(rc, "mdb_env_open \(path)")
             var dead: Int32 = 0
             try check(mdb_reader_check(env, &dead), "mdb_reader_check")
+            try LMDBStorage.checkPagesBeforeOpening(env!)
             var txn: OpaquePointer?
             try check(mdb_txn_begin(env, nil, 0, &txn), "mdb_txn_begin")
             do {

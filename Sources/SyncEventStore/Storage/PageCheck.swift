@@ -54,14 +54,16 @@ struct PageCheck {
         guard u64(0) == root else { return report("\(tree): page \(pgno) says it is page \(u64(0))") }
         let flags = u16(10)
         let kind = flags & (PageCheck.branch | PageCheck.leaf | PageCheck.overflow | PageCheck.leaf2)
+        // Dup-fixed (leaf2) pages belong to duplicate-sorted databases, which this store never creates.
         guard kind == PageCheck.branch || kind == PageCheck.leaf else {
-            if kind & PageCheck.leaf2 != 0 { return }  // dup-fixed pages: not used by this store
             return report("\(tree): page \(pgno) has kind flags \(String(flags, radix: 16)), not branch or leaf")
         }
         let lower = Int(u16(12)), upper = Int(u16(14))
         guard lower >= 16, lower <= upper, upper <= pageSize, lower % 2 == 0 else {
             return report("\(tree): page \(pgno) has free-space bounds \(lower)…\(upper)")
         }
+        // LMDB indexes a branch page's nodes without checking that it has any.
+        guard kind == PageCheck.leaf || lower > 16 else { return report("\(tree): branch page \(pgno) has no nodes") }
         for i in 0..<((lower - 16) / 2) {
             let at = Int(u16(16 + 2 * i))
             guard at >= upper, at + 8 <= pageSize else { return report("\(tree): page \(pgno) node \(i) at offset \(at) outside its page") }
@@ -73,6 +75,12 @@ struct PageCheck {
                 continue
             }
             let size = Int(lo | hi << 16)
+            // Only the main database holds named-database records (sub-data); no tree holds duplicates
+            // (a dup-data flag sends LMDB to a sub-cursor that a plain database does not have).
+            let allowed = onSubDB == nil ? PageCheck.bigData : PageCheck.bigData | PageCheck.subData
+            guard nodeFlags & ~allowed == 0 else {
+                return report("\(tree): page \(pgno) node \(i) has node flags \(String(nodeFlags, radix: 16))")
+            }
             if nodeFlags & PageCheck.bigData != 0 {
                 guard data + 8 <= pageSize else { return report("\(tree): page \(pgno) node \(i) overflow number runs past its page") }
                 checkOverflow(u64(data), size: size, tree: tree)
@@ -106,31 +114,56 @@ extension LMDBStorage {
     /// transaction's snapshot. - Returns: problems; empty when the pages are sound.
     func checkPages(of tables: [Table], maximumProblems: Int = 100) throws -> [String] {
         try readRaw { txn, env in
-            var fd: Int32 = -1
-            try check(mdb_env_get_fd(env, &fd), "mdb_env_get_fd")
-            let txnid = UInt64(mdb_txn_id(txn))
-            func header(at offset: Int) -> [UInt8]? {
-                var h = [UInt8](repeating: 0, count: 152)
-                return h.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, 152, off_t(offset)) }) == 152 ? h : nil
-            }
-            func u64(_ h: [UInt8], _ o: Int) -> UInt64 { h.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: o, as: UInt64.self) } }
-            guard let first = header(at: 0) else { return ["the first meta page cannot be read"] }
-            let pageSize = Int(first.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 40, as: UInt32.self) })
-            guard pageSize >= 512, pageSize <= 65536 else { return ["meta page 0 gives an impossible page size \(pageSize)"] }
-            // The meta page of this snapshot; when a later commit already replaced it, there is nothing
-            // stable to check against (the caller's LMDB walk still runs).
-            guard let m = [first, header(at: pageSize)].compactMap({ $0 }).first(where: { u64($0, 144) == txnid }) else { return [] }
-            let (last, free, main) = (u64(m, 136), u64(m, 80), u64(m, 128))
-            guard last < UInt64(Int.max / 65536) else { return ["the meta page of transaction \(txnid) is damaged"] }
-            var checker = PageCheck(fd: fd, pageSize: pageSize, lastPage: Int(last), maximumProblems: maximumProblems)
-            checker.walk(free, tree: "free list")
-            var roots: [String: UInt64] = [:]
-            checker.walk(main, tree: "main database") { name, root in roots[name] = root }
-            for table in tables {
-                guard let root = roots[table.name] else { continue }
-                checker.walk(root, tree: "table \(table.name)")
-            }
-            return checker.problems
+            try LMDBStorage.checkPages(txn: txn, env: env, tables: tables.map(\.name), maximumProblems: maximumProblems)
         }
+    }
+
+    /// The pages LMDB reads while a store opens (the free list, the main database that names the
+    /// tables, and the small `meta` table), checked before LMDB follows them: a damaged node there
+    /// would stop the process instead of failing the open. - Throws: `StorageError.corrupted`.
+    static func checkPagesBeforeOpening(_ env: OpaquePointer) throws {
+        var txn: OpaquePointer?
+        try check(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin")
+        defer { mdb_txn_abort(txn) }
+        let problems = try checkPages(txn: txn!, env: env, tables: [Table.meta.name], maximumProblems: 3)
+        guard problems.isEmpty else {
+            throw StorageError.corrupted("data.mdb is damaged (\(problems.joined(separator: "; "))); run `syncevents verify`")
+        }
+    }
+
+    /// The check itself, inside the read transaction `txn` of `env`.
+    static func checkPages(txn: OpaquePointer, env: OpaquePointer, tables: [String], maximumProblems: Int) throws -> [String] {
+        var fd: Int32 = -1
+        try check(mdb_env_get_fd(env, &fd), "mdb_env_get_fd")
+        let txnid = UInt64(mdb_txn_id(txn))
+        func header(at offset: Int) -> [UInt8]? {
+            var h = [UInt8](repeating: 0, count: 152)
+            return h.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, 152, off_t(offset)) }) == 152 ? h : nil
+        }
+        func u64(_ h: [UInt8], _ o: Int) -> UInt64 { h.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: o, as: UInt64.self) } }
+        guard let first = header(at: 0) else { return ["the first meta page cannot be read"] }
+        let pageSize = Int(first.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 40, as: UInt32.self) })
+        guard pageSize >= 512, pageSize <= 65536 else { return ["meta page 0 gives an impossible page size \(pageSize)"] }
+        // The meta page of this snapshot; when a later commit already replaced it, there is nothing
+        // stable to check against (the caller's LMDB walk still runs).
+        guard let m = [first, header(at: pageSize)].compactMap({ $0 }).first(where: { u64($0, 144) == txnid }) else { return [] }
+        let (last, free, main) = (u64(m, 136), u64(m, 80), u64(m, 128))
+        guard last < UInt64(Int.max / 65536) else { return ["the meta page of transaction \(txnid) is damaged"] }
+        // A page past the end of the file is a bus error when LMDB reads it through the map.
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return ["data.mdb cannot be examined: \(String(cString: strerror(errno)))"] }
+        let pagesInFile = UInt64(max(0, Int(info.st_size))) / UInt64(pageSize)
+        guard last < pagesInFile else {
+            return ["data.mdb is cut short: it holds \(pagesInFile) pages, but transaction \(txnid) uses pages up to \(last)"]
+        }
+        var checker = PageCheck(fd: fd, pageSize: pageSize, lastPage: Int(last), maximumProblems: maximumProblems)
+        checker.walk(free, tree: "free list")
+        var roots: [String: UInt64] = [:]
+        checker.walk(main, tree: "main database") { name, root in roots[name] = root }
+        for table in tables {
+            guard let root = roots[table] else { continue }
+            checker.walk(root, tree: "table \(table)")
+        }
+        return checker.problems
     }
 }
