@@ -18,6 +18,8 @@ struct PageCheck {
     let pageSize: Int
     let lastPage: Int
     var visited: [UInt64]
+    /// Whole pages in the file; a tree or overflow page at or past it is reported.
+    var pagesInFile = Int.max
     var problems: [String] = []
     let maximumProblems: Int
 
@@ -99,6 +101,9 @@ struct PageCheck {
         guard first >= 2, first <= UInt64(lastPage), pgno + pages - 1 <= lastPage else {
             return report("\(tree): overflow pages \(first)+\(pages) outside the file (last page \(lastPage))")
         }
+        guard pgno + pages <= pagesInFile else {
+            return report("\(tree): overflow pages \(first)+\(pages) run past the end of data.mdb (\(pagesInFile) pages)")
+        }
         guard let page = read(pgno) else { return report("\(tree): overflow page \(pgno) cannot be read") }
         let number = page.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 0, as: UInt64.self) }
         let flags = page.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 10, as: UInt16.self) }
@@ -149,14 +154,13 @@ extension LMDBStorage {
         guard let m = [first, header(at: pageSize)].compactMap({ $0 }).first(where: { u64($0, 144) == txnid }) else { return [] }
         let (last, free, main) = (u64(m, 136), u64(m, 80), u64(m, 128))
         guard last < UInt64(Int.max / 65536) else { return ["the meta page of transaction \(txnid) is damaged"] }
-        // A page past the end of the file is a bus error when LMDB reads it through the map.
+        // A page past the end of the file is a bus error when LMDB reads it through the map. (Pages up to
+        // the meta page's last page need not all be in the file: LMDB does not write pages a transaction
+        // allocated and freed again.)
         var info = stat()
         guard fstat(fd, &info) == 0 else { return ["data.mdb cannot be examined: \(String(cString: strerror(errno)))"] }
-        let pagesInFile = UInt64(max(0, Int(info.st_size))) / UInt64(pageSize)
-        guard last < pagesInFile else {
-            return ["data.mdb is cut short: it holds \(pagesInFile) pages, but transaction \(txnid) uses pages up to \(last)"]
-        }
         var checker = PageCheck(fd: fd, pageSize: pageSize, lastPage: Int(last), maximumProblems: maximumProblems)
+        checker.pagesInFile = max(0, Int(info.st_size)) / pageSize
         checker.walk(free, tree: "free list")
         var roots: [String: UInt64] = [:]
         checker.walk(main, tree: "main database") { name, root in roots[name] = root }
