@@ -391,7 +391,12 @@ final class LMDBTransaction: StorageWriteTransaction {
     let dbis: [MDB_dbi]
     let readOnly: Bool
     private(set) var finished = false
-    private var cursors: [LMDBCursorBox] = []
+    /// The cursors opened in this transaction and still in use. A cursor is closed as soon as its last
+    /// ``LMDBCursor`` copy goes away: LMDB walks every open cursor of a table on each put in a write
+    /// transaction, so cursors kept open until the end made a long import quadratic (one short-lived
+    /// cursor per queue look-up, a million of them in a 1M-event import).
+    private var cursors: [WeakCursorBox] = []
+    private var cursorCompaction = 64
 
     init(txn: OpaquePointer, dbis: [MDB_dbi], readOnly: Bool) {
         self.txn = txn
@@ -399,9 +404,12 @@ final class LMDBTransaction: StorageWriteTransaction {
         self.readOnly = readOnly
     }
 
+    /// How many of the cursors opened in this transaction are still open (for tests).
+    var openCursorCount: Int { cursors.count { $0.box?.cursor != nil } }
+
     /// Closes the cursors; after this the transaction may be committed or aborted.
     func finish() {
-        for c in cursors { c.close() }
+        for c in cursors { c.box?.close() }
         cursors.removeAll()
         finished = true
     }
@@ -431,7 +439,11 @@ final class LMDBTransaction: StorageWriteTransaction {
         var c: OpaquePointer?
         try check(mdb_cursor_open(txn, dbis[table.rawValue], &c), "mdb_cursor_open \(table.name)")
         let box = LMDBCursorBox(cursor: c!)
-        cursors.append(box)
+        if cursors.count >= cursorCompaction {
+            cursors.removeAll { $0.box == nil }
+            cursorCompaction = max(64, cursors.count * 2)
+        }
+        cursors.append(WeakCursorBox(box: box))
         return LMDBCursor(box: box)
     }
 
@@ -489,14 +501,20 @@ final class LMDBTransaction: StorageWriteTransaction {
     }
 }
 
-/// Owns an `MDB_cursor` until its transaction ends.
+/// Owns an `MDB_cursor` until its last user lets go of it or its transaction ends, whichever is first.
 final class LMDBCursorBox {
     var cursor: OpaquePointer?
     init(cursor: OpaquePointer) { self.cursor = cursor }
+    deinit { close() }
     func close() {
         if let cursor { mdb_cursor_close(cursor) }
         cursor = nil
     }
+}
+
+/// A transaction's weak hold on a cursor it must close at its end if the cursor is still open then.
+struct WeakCursorBox {
+    weak var box: LMDBCursorBox?
 }
 
 /// A cursor over one LMDB database.

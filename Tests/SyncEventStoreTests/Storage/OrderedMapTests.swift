@@ -136,6 +136,30 @@ struct OrderedMapTests {
         #expect(try storage.read { try $0.entryCount(.indexes) } == 0)
     }
 
+    /// A cursor is closed when its last user lets go of it, not only when its transaction ends: LMDB
+    /// walks every open cursor of a table on each put of a write transaction, so a long transaction
+    /// that looks keys up as it writes (the bulk import checks each target's queue) became quadratic.
+    /// A cursor still in use stays open, and the transaction closes what is left at its end.
+    @Test func lmdbCursorsCloseWhenTheirUsersAreDone() throws {
+        let dir = TemporaryDirectory()
+        let storage = try LMDBStorage(path: dir.sub("kv"), configuration: LMDBOptions())
+        defer { storage.close() }
+        try storage.write { txn in
+            for i in 0..<10_000 {
+                try txn.put(.indexes, [UInt8(i >> 8), UInt8(i & 255)], [])
+                #expect(try txn.hasKey(in: .indexes, withPrefix: [UInt8(i >> 8)]))
+            }
+            #expect(txn.openCursorCount == 0)
+            var held = try txn.makeCursor(.indexes)
+            #expect(txn.openCursorCount == 1)
+            #expect(try held.first())
+            try txn.put(.indexes, [0xFF, 0xFF], [])
+            #expect(try held.key == [0, 0])
+            #expect(txn.openCursorCount == 1)
+        }
+        #expect(try storage.read { try $0.entryCount(.indexes) } == 10_001)
+    }
+
     @Test func samePathCannotBeOpenedTwice() throws {
         let dir = TemporaryDirectory()
         let a = try SyncEventStore.open(at: dir.sub("s"))
