@@ -36,10 +36,10 @@ extension StorageWriteTransaction {
                     let oldView = try RecordView(o)
                     if let t = oldView.queueTarget { heads.insert(t) }
                     let oldKeys = IndexKey.keys(for: oldView)
-                    let newSet = Set(newKeys)
-                    let oldSet = Set(oldKeys)
-                    for k in oldKeys where !newSet.contains(k) { try delete(.indexes, k) }
-                    for k in newKeys where !oldSet.contains(k) { try put(.indexes, k, []) }
+                    // ~15 short keys a side: a linear search beats hashing each key byte by byte
+                    // (which was ~10 % of a claim).
+                    for k in oldKeys where !newKeys.contains(k) { try delete(.indexes, k) }
+                    for k in newKeys where !oldKeys.contains(k) { try put(.indexes, k, []) }
                     try SearchIndex.update(self, old: oldView, new: newView)
                 }
             } else {
