@@ -61,6 +61,7 @@ struct SyncWorkers: Service {
     /// How long an idle worker waits before asking again.
     static let idle = Duration.milliseconds(100)
 
+    /// Runs the workers until graceful shutdown; each finishes the claims it holds before it returns.
     func run() async throws {
         let pid = ProcessInfo.processInfo.processIdentifier
         await withTaskGroup(of: Void.self) { group in
