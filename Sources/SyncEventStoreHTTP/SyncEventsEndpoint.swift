@@ -12,19 +12,25 @@ import SyncEventStore
 /// // answer.status == 200, answer.body is the page's JSON
 /// ```
 ///
-/// Authentication is checked before any parameter: a `nil` caller always gets 401. Reads run on the
-/// calling task (a page takes microseconds); a retry, a durable write, runs on the ``WriteQueue``.
+/// Authentication is checked before any parameter: a `nil` caller always gets 401. The store is any
+/// ``SyncEventStoring``: the embedded ``SyncEventStore`` (LMDB or in memory) or the PostgreSQL store of
+/// the `SyncEventStorePostgres` product, with the same answers. On the embedded store reads run on the
+/// calling task (a page takes microseconds) and a retry, a durable write with an `fsync`, runs on the
+/// ``WriteQueue``; any other store is called through its `async` API (a networked store never blocks a
+/// thread), and the queue is not used.
 public struct SyncEventsEndpoint: Sendable {
     /// The path of the list, under which the detail (`/{id}`) and the retry (`/{id}/retry`) live.
     public static let collectionPath = "/v1/connector-sync-events"
 
     /// The store the endpoint reads and writes.
-    public let store: SyncEventStore
-    /// Where retries run.
+    public let store: any SyncEventStoring
+    /// Where retries on the embedded ``SyncEventStore`` run (unused for other stores).
     public let writes: WriteQueue
 
-    /// Creates the endpoint over `store`; retries run on `writes` (a new dedicated queue by default).
-    public init(store: SyncEventStore, writes: WriteQueue = WriteQueue()) {
+    /// Creates the endpoint over `store`, the embedded ``SyncEventStore`` or any other
+    /// ``SyncEventStoring`` such as `PostgresSyncEventStore`; retries on the embedded store run on
+    /// `writes` (a new dedicated queue by default).
+    public init(store: any SyncEventStoring, writes: WriteQueue = WriteQueue()) {
         self.store = store
         self.writes = writes
     }
@@ -41,8 +47,8 @@ public struct SyncEventsEndpoint: Sendable {
             return Self.unroutable(method: method, path: path)
         }
         switch route {
-        case .list: return list(query: query, caller: caller)
-        case .detail(let id): return detail(id: id, caller: caller)
+        case .list: return await list(query: query, caller: caller)
+        case .detail(let id): return await detail(id: id, caller: caller)
         case .retry(let id): return await retry(id: id, caller: caller)
         }
     }
@@ -58,11 +64,11 @@ public struct SyncEventsEndpoint: Sendable {
     ///
     /// The raw query string is decoded as `URLSearchParams` decodes it (repeated names kept), exactly as
     /// `syncevents list --query` does, so both give the same bytes for the same query.
-    public func list(query: String?, caller: Caller?) -> HTTPAnswer {
+    public func list(query: String?, caller: Caller?) async -> HTTPAnswer {
         guard let caller else { return .unauthorized }
         let items = URLQueryDecoding.decode(query ?? "")
         do {
-            let response = try store.listResponse(query: items, as: caller.viewer)
+            let response = try await store.listResponse(query: items, as: caller.viewer)
             return HTTPAnswer(status: response.status, body: response.body)
         } catch {
             return .internalError("\(error)")
@@ -71,14 +77,14 @@ public struct SyncEventsEndpoint: Sendable {
 
     /// `GET /v1/connector-sync-events/{id}`: 200 `{"item":…}`, 400 for a malformed id, 401, 403 or 404.
     /// - Parameter id: the path segment as received (percent escapes are decoded here).
-    public func detail(id: String, caller: Caller?) -> HTTPAnswer {
+    public func detail(id: String, caller: Caller?) async -> HTTPAnswer {
         guard let caller else { return .unauthorized }
         switch Self.eventID(id) {
         case .failure(let error):
             return HTTPAnswer(status: 400, body: error.jsonBody())
         case .success(let id):
             do {
-                let lookup = try store.event(id: id, as: caller.viewer)
+                let lookup = try await store.event(id: id, as: caller.viewer)
                 return HTTPAnswer(status: lookup.httpStatus, body: lookup.responseBody)
             } catch {
                 return .internalError("\(error)")
@@ -97,7 +103,7 @@ public struct SyncEventsEndpoint: Sendable {
         case .success(let id): eventID = id
         }
         do {
-            switch try store.event(id: eventID, as: caller.viewer) {
+            switch try await store.event(id: eventID, as: caller.viewer) {
             case .notFound:
                 return HTTPAnswer(status: 404, body: EventLookup.notFoundBody)
             case .forbidden:
@@ -107,8 +113,11 @@ public struct SyncEventsEndpoint: Sendable {
                     return .editorAccessMissing
                 }
             }
-            let store = self.store
-            _ = try await writes.run { try store.retry(id: eventID) }
+            if let embedded = store as? SyncEventStore {
+                _ = try await writes.run { try embedded.retry(id: eventID) }
+            } else {
+                _ = try await store.retry(id: eventID, now: .now)
+            }
             return .retryQueued(eventID.description)
         } catch SyncEventStoreError.notFound {
             // Deleted between the look-up and the write.

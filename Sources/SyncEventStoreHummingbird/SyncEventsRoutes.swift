@@ -24,8 +24,9 @@ public struct SyncEventsRoutes<Context: RequestContext>: Sendable {
     public let endpoint: SyncEventsEndpoint
     private let authenticate: Authenticate
 
-    /// Creates the routes over `store`; retries run on `writes`.
-    public init(store: SyncEventStore, writes: WriteQueue = WriteQueue(), authenticate: @escaping Authenticate) {
+    /// Creates the routes over `store`: the embedded ``SyncEventStore`` or any other ``SyncEventStoring``
+    /// such as `PostgresSyncEventStore`; retries on the embedded store run on `writes`.
+    public init(store: any SyncEventStoring, writes: WriteQueue = WriteQueue(), authenticate: @escaping Authenticate) {
         self.init(endpoint: SyncEventsEndpoint(store: store, writes: writes), authenticate: authenticate)
     }
 
@@ -45,11 +46,12 @@ public struct SyncEventsRoutes<Context: RequestContext>: Sendable {
         let detail: RouterPath = "connector-sync-events/:id"
         let retry: RouterPath = "connector-sync-events/:id/retry"
         group.get(list) { request, context in
-            Self.response(endpoint.list(query: request.uri.query, caller: try await authenticate(request, context)))
+            let caller = try await authenticate(request, context)
+            return Self.response(await endpoint.list(query: request.uri.query, caller: caller))
         }
         group.get(detail) { request, context in
             let caller = try await authenticate(request, context)
-            return Self.response(endpoint.detail(id: context.parameters.get("id") ?? "", caller: caller))
+            return Self.response(await endpoint.detail(id: context.parameters.get("id") ?? "", caller: caller))
         }
         group.post(retry) { request, context in
             let caller = try await authenticate(request, context)

@@ -24,10 +24,12 @@ extension StoreOption {
     var location: String { postgres ?? path }
 
     /// Connects to the PostgreSQL store of `--postgres` (creating its schema when missing).
-    func connectPostgres(operationTimeout: Duration = .seconds(30)) async throws -> PostgresSyncEventStore {
+    func connectPostgres(operationTimeout: Duration = .seconds(30), maximumConnections: Int = 4) async throws
+        -> PostgresSyncEventStore
+    {
         var configuration: PostgresStoreConfiguration
         do { configuration = try PostgresStoreConfiguration(url: postgres ?? "") } catch { throw Failure("--postgres: \(error)") }
-        configuration.maximumConnections = 4
+        configuration.maximumConnections = maximumConnections
         configuration.operationTimeout = operationTimeout
         do { return try await PostgresSyncEventStore.connect(configuration) } catch {
             throw Failure("cannot open the PostgreSQL store at \(configuration.host):\(configuration.port)/\(configuration.database): \(error)")

@@ -14,10 +14,19 @@ struct Serve: AsyncParsableCommand {
               {"tokens": {"<token>": {"organizationId": "org_…", "role": "admin"},
                           "<token2>": {"organizationId": "org_…", "role": "member",
                                        "grants": {"cin_…": "viewer", "cin_…": "editor"}}}}
-            Without --tokens every API request is 401. GET /health and GET /openapi.yaml need no token. One access-log line per request goes to stderr. SIGINT or SIGTERM stops accepting, finishes the requests in flight and closes the store.
+            Without --tokens every API request is 401. GET /health and GET /openapi.yaml need no token. One access-log line per request goes to stderr. SIGINT or SIGTERM stops accepting, finishes the requests in flight, stops the workers and closes the store.
 
-            Example:
+            The store is --store DIR (embedded, LMDB) or --postgres URL (PostgreSQL; several servers may share one database: cursors work on any of them, and claims are fenced across them).
+
+            --workers N runs N reference sync workers in the process: each claims due events (claimDue, at most 4 at a time, 30 s lease), simulates the sync (--sync-time, default 0 ms) and finishes each as completed, merging {"worker": "<pid>/<n>"} into its summaryJson. Each worker prints one line per claim and one per finish on stdout:
+              syncevents serve: worker <pid>/<n> claimed <event id> token <claim token>
+              syncevents serve: worker <pid>/<n> completed <event id>
+            A claim or finish that fails prints "… failed to finish <event id>: <error>" (or "claim failed: <error>") on stderr and the worker carries on.
+
+            Examples:
               syncevents serve --store /tmp/events --port 8080 --tokens tokens.json
+              syncevents serve --postgres postgres://den@db:5432/den --workers 2 \\
+                --tokens tokens.json
               curl -H 'Authorization: Bearer <token>' \\
                 'http://127.0.0.1:8080/v1/connector-sync-events?status=failed&limit=5'
             """
@@ -28,18 +37,34 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on; 0 takes a free one.") var port = 8080
     @Option(help: ArgumentHelp("The JSON file of tokens and their callers.", valueName: "FILE")) var tokens: String?
+    @Option(help: ArgumentHelp("Reference sync workers to run in the process (claim, sync, finish); 0 runs none.", valueName: "N"))
+    var workers = 0
+    @Option(help: ArgumentHelp("How long each worker's simulated sync takes, in milliseconds.", valueName: "MS"))
+    var syncTime = 0
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535, not \(port)") }
+        guard (0...64).contains(workers) else { throw ValidationError("--workers must be 0…64, not \(workers)") }
+        guard (0...600_000).contains(syncTime) else { throw ValidationError("--sync-time must be 0…600000 ms, not \(syncTime)") }
     }
 
     func run() async throws {
         let table = try tokens.map { try TokenTable.load(path: $0) } ?? TokenTable()
-        let store = try store.openExisting()
-        defer { store.close() }
+        let opened = try await ServedStore.open(store, workers: workers)
+        do {
+            try await serve(opened, tokens: table)
+        } catch {
+            await opened.close()
+            throw error
+        }
+        await opened.close()
+    }
+
+    /// Runs the server (and the workers) until SIGINT or SIGTERM; the caller closes the store after.
+    private func serve(_ opened: ServedStore, tokens table: TokenTable) async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let logger = Logger(label: "syncevents.serve")
-        let router = Self.router(store: store, tokens: table, logger: logger)
+        let router = Self.router(store: opened.store, writes: opened.writes, tokens: table, logger: logger)
         let host = self.host
         let app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port)),
@@ -49,13 +74,21 @@ struct Serve: AsyncParsableCommand {
                 Output.writeAll(1, Array("syncevents serve: listening on http://\(shown):\(port)\n".utf8))
             },
             logger: logger)
+        var members: [any Service] = [app]
+        if workers > 0 {
+            members.append(SyncWorkers(store: opened, count: workers, syncTime: .milliseconds(syncTime)))
+        }
+        // The group stops the services in reverse order on a signal: the workers finish their claims
+        // first, then the server drains its requests; the store closes after `run()` returns.
         let services = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: members, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
     }
 
     /// The reference server's routes: `/health`, `/openapi.yaml` and the endpoint under `/v1`.
-    static func router(store: SyncEventStore, tokens: TokenTable, logger: Logger) -> Router<BasicRequestContext> {
+    static func router(
+        store: any SyncEventStoring, writes: WriteQueue, tokens: TokenTable, logger: Logger
+    ) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: AccessLogMiddleware(logger: logger))
         router.add(middleware: MetricsMiddleware())
@@ -70,7 +103,7 @@ struct Serve: AsyncParsableCommand {
         for path: RouterPath in ["health", "openapi.yaml"] {
             SyncEventsRoutes<BasicRequestContext>.rejectOtherMethods(on: router, path: path, allowed: .get)
         }
-        SyncEventsRoutes<BasicRequestContext>(store: store) { request, _ in tokens.caller(for: request) }
+        SyncEventsRoutes<BasicRequestContext>(store: store, writes: writes) { request, _ in tokens.caller(for: request) }
             .mount(on: router.group("v1"))
         return router
     }

@@ -91,6 +91,76 @@ import FoundationNetworking
         #expect(missing.stderr.contains("cannot read the file"))
     }
 
+    @Test func theStoreIsGivenOnceAndTheWorkerOptionsAreChecked() throws {
+        let dir = TemporaryDirectory()
+        let cli = Syncevents(dir: dir)
+        let neither = try cli.run(["serve", "--port", "0"])
+        #expect(neither.status != 0 && neither.stderr.contains("--store DIR or --postgres URL"), "\(neither.stderr)")
+        let both = try cli.run(["serve", "--store", dir.sub("s"), "--postgres", "postgres://u@127.0.0.1/db", "--port", "0"])
+        #expect(both.status != 0 && both.stderr.contains("not both"), "\(both.stderr)")
+        let workers = try cli.run(["serve", "--store", dir.sub("s"), "--port", "0", "--workers", "65"])
+        #expect(workers.status != 0 && workers.stderr.contains("--workers must be 0…64"), "\(workers.stderr)")
+        let syncTime = try cli.run(["serve", "--store", dir.sub("s"), "--port", "0", "--sync-time", "700000"])
+        #expect(syncTime.status != 0 && syncTime.stderr.contains("--sync-time must be"), "\(syncTime.stderr)")
+        let badURL = try cli.run(["serve", "--postgres", "mysql://u@127.0.0.1/db", "--port", "0"])
+        #expect(badURL.status == 1 && badURL.stderr.contains("--postgres"), "\(badURL.stderr)")
+        #expect(!badURL.stdout.contains("http://"))
+        let help = try cli.run(["serve", "--help"])
+        #expect(help.stdout.contains("--workers") && help.stdout.contains("--postgres"))
+        #expect(help.stdout.contains("syncevents serve: worker <pid>/<n> claimed <event id> token <claim token>"))
+    }
+
+    /// `--workers` on the embedded store: a retried event is claimed, completed with the worker's name in
+    /// its summary, and SIGTERM still exits 0.
+    @Test func workersOnTheEmbeddedStoreCompleteRetriedEvents() async throws {
+        let dir = TemporaryDirectory()
+        let cli = Syncevents(dir: dir)
+        let generated = try cli.run(["generate", "--events", "200", "--organizations", "1", "--seed", "9"]).stdout
+        // Nothing due or running at start: the retried events are the only work.
+        let lines = generated.split(separator: "\n").filter {
+            !$0.contains(#""status":"queued""#) && !$0.contains(#""status":"running""#)
+        }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: dir.sub("events.ndjson")))
+        _ = try cli.run(["import", "--store", dir.sub("store"), dir.sub("events.ndjson")])
+        let org = try #require(lines[0].firstMatch(of: /"organizationId":"(org_[a-z0-9]+)"/)?.1)
+        let ids = lines.prefix(5).compactMap { $0.firstMatch(of: /"id":"(cse_[a-z0-9]+)"/).map { String($0.1) } }
+        #expect(ids.count == 5)
+        try Data(#"{"tokens": {"adm": {"organizationId": "\#(org)", "role": "admin"}}}"#.utf8)
+            .write(to: URL(fileURLWithPath: dir.sub("tokens.json")))
+        let server = try cli.start(["serve", "--store", dir.sub("store"), "--port", "0", "--tokens", dir.sub("tokens.json"),
+                                    "--workers", "2"])
+        defer { if server.process.isRunning { server.process.terminate() } }
+        let base = try #require(server.readyURL(timeout: 60))
+        for id in ids {
+            var request = URLRequest(url: try #require(URL(string: base + "/v1/connector-sync-events/\(id)/retry")))
+            request.httpMethod = "POST"
+            request.setValue("adm", forHTTPHeaderField: "x-api-key")
+            let (_, response) = try await URLSession.shared.data(for: request)
+            #expect((response as? HTTPURLResponse)?.statusCode == 202)
+        }
+        let pid = server.process.processIdentifier
+        let deadline = Date().addingTimeInterval(30)
+        var done: Set<String> = []
+        while done.count < ids.count && Date() < deadline {
+            for id in ids where !done.contains(id) {
+                let detail = try await get(base + "/v1/connector-sync-events/\(id)", ["x-api-key": "adm"])
+                if detail.body.contains(#""status":"completed""#) && detail.body.contains(#""worker":"\#(pid)/"#) {
+                    done.insert(id)
+                }
+            }
+            if done.count < ids.count { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(done.count == ids.count, "completed by a worker of \(pid): \(done.count) of \(ids.count)")
+        server.process.terminate()
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+        let out = try String(contentsOfFile: server.stdoutPath, encoding: .utf8)
+        for id in ids {
+            #expect(out.components(separatedBy: " claimed \(id) token ").count == 2, "\(id) claimed once")
+            #expect(out.contains(" completed \(id)\n"))
+        }
+    }
+
     /// GET `url` with `headers`: status and body.
     func get(_ url: String, _ headers: [String: String] = [:]) async throws -> (status: Int, body: String) {
         var request = URLRequest(url: try #require(URL(string: url)))
