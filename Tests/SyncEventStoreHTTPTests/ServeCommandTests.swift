@@ -38,6 +38,12 @@ import FoundationNetworking
         let bearer = try await get(list, ["Authorization": "Bearer adm"])
         #expect(bearer.status == 200)
         #expect(try await get(list, ["x-api-key": "adm"]) == bearer)
+        // The scheme in any case, blanks around scheme and token; nothing else is a bearer token.
+        #expect(try await get(list, ["Authorization": "bEaReR  adm "]) == bearer)
+        #expect(try await get(list, ["Authorization": "Bearer\tadm"]) == bearer)
+        for header in ["Bearer", "Bearer ", "Beareradm", "Bearers adm", "Bear adm", "adm"] {
+            #expect(try await get(list, ["Authorization": header]).status == 401, "Authorization: \(header)")
+        }
         let member = try await get(base + "/v1/connector-sync-events?limit=100", ["x-api-key": "mem"])
         #expect(!member.body.contains(#""connectorInstanceId":"cin_"#) || member.body.contains(String(instance)))
 

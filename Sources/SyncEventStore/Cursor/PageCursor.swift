@@ -1,4 +1,5 @@
 import Crypto
+import Synchronization
 
 /// The position after which a page starts: the `(startedAt, id)` of the last event of the previous page.
 package struct ListPosition: Equatable {
@@ -68,11 +69,31 @@ package enum PageCursor {
     }
 
     static func tag(secret: [UInt8], payload: ArraySlice<UInt8>, binding: [UInt8]) -> [UInt8] {
-        var mac = HMAC<SHA256>(key: SymmetricKey(data: secret))
+        var mac = keyed(secret)
         mac.update(data: payload)
         mac.update(data: binding)
-        return Array(Array(mac.finalize()).prefix(tagLength))
+        return mac.finalize().withUnsafeBytes { Array($0.prefix(tagLength)) }
     }
+
+    /// The HMAC of `secret` with its key schedule done (the inner and outer padded keys hashed): made
+    /// once per secret and copied for each cursor, so signing costs the message's compressions only.
+    /// The MAC is the same HMAC-SHA256 (the same cursors verify); a rotated secret replaces the entry.
+    static func keyed(_ secret: [UInt8]) -> HMAC<SHA256> {
+        if let last = lastKey.withLock({ $0 }), last.secret == secret { return last.mac }
+        let mac = HMAC<SHA256>(key: SymmetricKey(data: secret))
+        lastKey.withLock { $0 = KeyedMAC(secret: secret, mac: mac) }
+        return mac
+    }
+
+    /// A secret and its keyed HMAC. `HMAC`'s hash states are copied on write (each copy that updates gets
+    /// its own), so handing the template to several threads is safe.
+    struct KeyedMAC: @unchecked Sendable {
+        let secret: [UInt8]
+        let mac: HMAC<SHA256>
+    }
+
+    /// The last secret used and its keyed HMAC (a process usually has one store, so one secret).
+    static let lastKey = Mutex<KeyedMAC?>(nil)
 
     /// The cursor text for a page that ended at `position`.
     package static func encode(_ position: ListPosition, binding: [UInt8], secret: [UInt8]) -> String {

@@ -37,7 +37,8 @@ struct ListExecution<Txn: StorageReadTransaction> {
 
     /// Whether a stored record passes every filter, the visibility rules and `q`.
     func matches(_ r: RecordView, needle: LowercasedNeedle?) -> Bool {
-        guard r.organizationBytes.elementsEqual(organizationBytes) else { return false }
+        // Two 64-bit loads, not a byte-wise compare against a fresh array per record.
+        guard r.organizationId == viewer.organization else { return false }
         let instance = r.connectorInstanceId
         guard viewer.canSee(instance: instance) else { return false }
         if let i = request.connectorInstanceId, i != instance { return false }
