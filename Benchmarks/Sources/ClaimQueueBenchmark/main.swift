@@ -11,31 +11,43 @@ import BenchSupport
 import Foundation
 import SyncEventStore
 
-let rounds = 300  // at most (1k: 89, the claimable events run out)
+// At most (1k: 89, the claimable events run out); CLAIM_BENCH_ROUNDS sets another bound (for profiles).
+let rounds = ProcessInfo.processInfo.environment["CLAIM_BENCH_ROUNDS"].flatMap { Int($0) } ?? 300
+// CLAIM_BENCH_STORE_ONLY=1 leaves the peer out of the rounds (to profile the store alone).
+let storeOnly = ProcessInfo.processInfo.environment["CLAIM_BENCH_STORE_ONLY"] == "1"
+// Event ids: `time` (default) makes them as the store and the reference service do, UUIDv7 of the
+// event's `startedAt` (ids of events queued together sit together); `random` draws all 128 bits, so the
+// records of consecutive claims are scattered over the whole store (the worst case).
+let idMode = ProcessInfo.processInfo.environment["CLAIM_BENCH_IDS"] ?? "time"
+precondition(idMode == "time" || idMode == "random", "CLAIM_BENCH_IDS is time or random")
 let limit = 10
 let now = Timestamp(millisecondsSince1970: 1_767_000_000_000)
 
 func seed(_ n: Int, into store: SyncEventStore, peer: SQLitePeer) throws {
     var random = SeededRandomSource(seed: UInt64(n))
     func id(_ p: TypeID.Prefix) -> TypeID { TypeID(prefix: p, high: random.next() >> 3, low: random.next()) }
+    func eventID(_ startedAt: Timestamp) -> TypeID {
+        idMode == "random" ? id(.event) : TypeID.generate(.event, now: startedAt, random: &random)
+    }
     let org = id(.organization)
     let instances = (0..<10).map { _ in id(.connectorInstance) }
     let busy = (0..<100).map { _ in id(.connectorTarget) }
     var events: [SyncEvent] = []
     events.reserveCapacity(n + busy.count)
     for (k, target) in busy.enumerated() {
+        let startedAt = Timestamp(millisecondsSince1970: now.millisecondsSince1970 - 1)
         events.append(SyncEvent(
-            id: id(.event), organizationId: org, connectorInstanceId: instances[k % 10], connectorTargetId: target,
-            eventType: .push, status: .running, startedAt: Timestamp(millisecondsSince1970: now.millisecondsSince1970 - 1)))
+            id: eventID(startedAt), organizationId: org, connectorInstanceId: instances[k % 10], connectorTargetId: target,
+            eventType: .push, status: .running, startedAt: startedAt))
     }
     let blocked = n / 10
     for i in 0..<n {
         let target: TypeID? = i < blocked ? busy[i % busy.count] : (i % 2 == 0 ? nil : id(.connectorTarget))
+        let startedAt = Timestamp(millisecondsSince1970: now.millisecondsSince1970 - 86_400_000 + Int64(i))
         events.append(SyncEvent(
-            id: id(.event), organizationId: org, connectorInstanceId: instances[i % 10], connectorTargetId: target,
+            id: eventID(startedAt), organizationId: org, connectorInstanceId: instances[i % 10], connectorTargetId: target,
             eventType: target == nil ? .manualResync : .push, status: .queued,
-            summaryJson: ["trigger": .string("resync")],
-            startedAt: Timestamp(millisecondsSince1970: now.millisecondsSince1970 - 86_400_000 + Int64(i))))
+            summaryJson: ["trigger": .string("resync")], startedAt: startedAt))
     }
     // The store takes the backlog through its bulk path (one transaction, the queue's indexes built
     // with the rest), the peer in transactions of 100,000 rows: seeding is not what is measured, and
@@ -88,6 +100,11 @@ for round in 0..<roundCount {
         var ids: [String] = []
         let (store, peer) = (setups[k].store, setups[k].peer)
         setups[k].storeTimes.append(seconds(try clock.measure { claims = try store.claimDue(now: now, limit: limit) }))
+        if storeOnly && round > 0 {
+            precondition(claims.count == limit, "the queue ran dry")
+            for c in claims { try store.finish(c, as: .completed, now: now) }
+            continue
+        }
         setups[k].peerTimes.append(seconds(try clock.measure { ids = try peer.claimDue(now: now, limit: limit) }))
         precondition(claims.count == limit && ids.count == limit, "the queue ran dry")
         if round == 0 {
@@ -102,7 +119,7 @@ for s in setups {
     try? FileManager.default.removeItem(atPath: s.directory)
 }
 let results = setups.map { (n: $0.n, store: $0.storeTimes, peer: $0.peerTimes) }
-print("\(roundCount) rounds per size")
+print("\(roundCount) rounds per size, \(idMode) event ids\(storeOnly ? ", the store alone" : "")")
 print("\n| queued due events | store p50 / p90 | SQLite peer p50 / p90 | peer / store (p50) |\n|---|---|---|---|")
 for r in results {
     let s = percentile(r.store, 0.5), p = percentile(r.peer, 0.5)
