@@ -53,6 +53,10 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
     private var env: OpaquePointer?
     private var dbis: [MDB_dbi] = []
     private let gate = ReadWriteLock()
+    /// The threads that hold a transaction of this store now, with how many each (read closures nest).
+    private let holders = Mutex<[UInt: Int]>([:])
+    /// Set by ``close()``: new transactions are refused, and the last open one closes the environment.
+    private let closing = Atomic<Bool>(false)
     private let writer = Mutex(WriterState())
     private let waiting = Atomic<Int>(0)
     private let options: LMDBOptions
@@ -152,6 +156,7 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
     /// Begins a transaction (the caller holds `gate` shared). Adopts a map another process grew past
     /// ours, reopens after `MDB_PANIC`, and clears stale readers when the reader table is full.
     private func begin(_ flags: UInt32) throws -> OpaquePointer {
+        if closing.load(ordering: .acquiring) { throw StorageError.closed }
         var attempts = 0
         while true {
             attempts += 1
@@ -184,8 +189,8 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
     }
 
     func read<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
-        gate.lockShared()
-        defer { gate.unlock() }
+        enterGate()
+        defer { leaveGate() }
         let txn = try begin(UInt32(MDB_RDONLY))
         let t = LMDBTransaction(txn: txn, dbis: dbis, readOnly: true)
         defer {
@@ -197,8 +202,8 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
 
     /// Runs `body` with a raw read transaction and the environment (for checks below the table layer).
     func readRaw<R>(_ body: (OpaquePointer, OpaquePointer) throws -> R) throws -> R {
-        gate.lockShared()
-        defer { gate.unlock() }
+        enterGate()
+        defer { leaveGate() }
         let txn = try begin(UInt32(MDB_RDONLY))
         defer { mdb_txn_abort(txn) }
         return try body(txn, try environment())
@@ -214,8 +219,8 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
             clearStaleReadersPeriodically(&state)
             var retriedFull = false
             while true {
-                gate.lockShared()
-                defer { gate.unlock() }
+                enterGate()
+                defer { leaveGate() }
                 let txn = try begin(0)
                 let t = LMDBTransaction(txn: txn, dbis: dbis, readOnly: false)
                 do {
@@ -272,8 +277,8 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
             clearStaleReadersPeriodically(&state)
             var retriedFull = false
             while true {
-                gate.lockShared()
-                defer { gate.unlock() }
+                enterGate()
+                defer { leaveGate() }
                 let txn = try begin(0)
                 let t = LMDBTransaction(txn: txn, dbis: dbis, readOnly: false)
                 group.open(t)
@@ -350,8 +355,8 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
             let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, StoreFiles.fileMode)
             guard fd >= 0 else { throw StoreFiles.describe(errno, "cannot create \(file)", path: folder) }
             defer { Glibc.close(fd) }
-            gate.lockShared()
-            defer { gate.unlock() }
+            enterGate()
+            defer { leaveGate() }
             var attempts = 0
             while true {
                 attempts += 1
@@ -374,15 +379,52 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
         }
     }
 
+    /// Closes the environment once no transaction of this process is open. Later transactions fail with
+    /// ``StorageError/closed`` at once. Called inside one of this thread's own transactions (a read
+    /// closure such as `forEachEvent`'s, an import), it cannot wait for them: it returns, and the last
+    /// transaction to end closes the environment.
     func close() {
+        closing.store(true, ordering: .releasing)
+        if holders.withLock({ $0[Self.currentThread, default: 0] > 0 }) { return }
         gate.lockExclusive()
         defer { gate.unlock() }
+        closeEnvironment()
+    }
+
+    /// Closes the environment if ``close()`` was asked for and no transaction is open any more.
+    private func closeIfIdle() {
+        guard gate.tryLockExclusive() else { return }
+        defer { gate.unlock() }
+        closeEnvironment()
+    }
+
+    /// Closes the environment (the caller holds `gate` exclusively) and frees its path for a later open.
+    private func closeEnvironment() {
         guard let env else { return }
         mdb_env_close(env)
         self.env = nil
         let canonical = openCanonicalPath
         _ = LMDBStorage.openPaths.withLock { $0.remove(canonical) }
     }
+
+    /// Takes `gate` shared for a transaction of the calling thread.
+    private func enterGate() {
+        gate.lockShared()
+        holders.withLock { $0[Self.currentThread, default: 0] += 1 }
+    }
+
+    /// Ends what ``enterGate()`` began; the last transaction after a ``close()`` closes the environment.
+    private func leaveGate() {
+        let thread = Self.currentThread
+        holders.withLock { h in
+            let n = h[thread, default: 1] - 1
+            h[thread] = n == 0 ? nil : n
+        }
+        gate.unlock()
+        if closing.load(ordering: .acquiring) { closeIfIdle() }
+    }
+
+    private static var currentThread: UInt { UInt(pthread_self()) }
 }
 
 /// A read or write transaction of ``LMDBStorage``. Cursors opened in it are closed when it ends.

@@ -57,6 +57,57 @@ struct MapHandlingTests {
         #expect(try store.count == 3010)
     }
 
+    /// `close()` inside the store's own read closure cannot wait for that read: it used to deadlock. Now
+    /// the walk finishes, the environment closes as it ends, later calls fail with `closed`, and the path
+    /// can be opened again.
+    @Test func closeInsideForEachEventClosesWhenTheWalkEnds() throws {
+        let dir = TemporaryDirectory()
+        let store = try SyncEventStore.open(at: dir.sub("store"))
+        try store.record(contentsOf: Self.events(20, seed: 3, bigSummary: false))
+        let seen = Counter()
+        finishes(within: 60, "close() inside forEachEvent") {
+            try store.forEachEvent { _ in
+                seen.increment()
+                if seen.value == 3 { store.close() }
+                return true
+            }
+        }
+        #expect(seen.value == 20)
+        #expect(throws: SyncEventStoreError.closed) { _ = try store.count }
+        #expect(throws: SyncEventStoreError.closed) { try store.record(Self.events(1, seed: 4)[0]) }
+        let again = try SyncEventStore.open(at: dir.sub("store"))
+        defer { again.close() }
+        #expect(try again.count == 20)
+    }
+
+    /// A `close()` from another thread waits for the reads in flight, which finish whole; then every call
+    /// fails with `closed`.
+    @Test func closeFromAnotherThreadWaitsForTheReadInFlight() throws {
+        let dir = TemporaryDirectory()
+        let store = try SyncEventStore.open(at: dir.sub("store"))
+        try store.record(contentsOf: Self.events(20, seed: 5, bigSummary: false))
+        let seen = Counter()
+        let closed = Flag()
+        finishes(within: 60, "close() from another thread during forEachEvent") {
+            try store.forEachEvent { _ in
+                seen.increment()
+                if seen.value == 3 {
+                    Thread.detachNewThread {
+                        store.close()
+                        closed.set()
+                    }
+                    usleep(100_000)
+                    #expect(!closed.value, "close() returned while a read was still open")
+                }
+                return true
+            }
+        }
+        #expect(seen.value == 20)
+        for _ in 0..<600 where !closed.value { usleep(100_000) }
+        #expect(closed.value)
+        #expect(throws: SyncEventStoreError.closed) { _ = try store.count }
+    }
+
     /// A long read (backup, statistics, verify) must not block writes that fill the map meanwhile.
     @Test func longReadDoesNotBlockWritesThatFillTheMap() throws {
         let dir = TemporaryDirectory()
