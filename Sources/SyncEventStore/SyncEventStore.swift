@@ -129,6 +129,11 @@ public final class SyncEventStore: Sendable {
     }
 
     /// Closes the store. Later calls fail with ``SyncEventStoreError/closed``; closing twice is harmless.
+    ///
+    /// It waits for the reads and writes other threads have in flight, which finish whole. Called inside
+    /// one of the store's own closures (``forEachEvent(organization:_:)``'s body, say), it cannot wait for
+    /// that closure: it returns at once, the closure's walk goes on to its end, and the store closes as it
+    /// ends.
     public func close() {
         committer.stop()
         switch backend {
