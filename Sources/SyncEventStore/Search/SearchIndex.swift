@@ -187,16 +187,27 @@ enum SearchIndex {
         // candidate list would be built.
         if grams.count == 1 && totals[order[0]] > maximum { return nil }
         var seqs: [UInt32] = []
-        for (chunk, container) in base {
-            let others = order.dropFirst().map { sets[$0][chunk] }
-            // A chunk that one of the other grams never reaches holds no candidate.
-            if others.contains(where: { $0 == nil }) { continue }
-            container.forEach { low in
-                for c in others where !c!.contains(low) { return }
-                seqs.append(chunk << chunkBits | UInt32(low))
+        var others: [PostingContainer] = []
+        others.reserveCapacity(order.count - 1)
+        var seen = 0
+        chunks: for (chunk, container) in base.sorted(by: { $0.key < $1.key }) {
+            others.removeAll(keepingCapacity: true)
+            for i in order.dropFirst() {
+                // A chunk that one of the other grams never reaches holds no candidate.
+                guard let c = sets[i][chunk] else { continue chunks }
+                others.append(c)
             }
-            // Dense: the walk finds `limit` matches sooner than the whole list would be built.
-            if seqs.count > maximum { return nil }
+            others.withUnsafeBufferPointer { others in
+                container.forEach { low in
+                    for k in others.indices where !others[k].contains(low) { return }
+                    seqs.append(chunk << chunkBits | UInt32(low))
+                }
+            }
+            // Dense: the walk finds `limit` matches sooner than the whole list would be built. Once the
+            // chunks intersected so far are a fair sample, a needle whose matches would pass `maximum` at
+            // that rate is left to the walk too (`q=manual`: a tenth of all events).
+            seen += container.count
+            if seqs.count > maximum || (seen >= 256 && seqs.count * totals[order[0]] > maximum * seen) { return nil }
         }
         var keys: [OrderKey] = []
         keys.reserveCapacity(seqs.count)
