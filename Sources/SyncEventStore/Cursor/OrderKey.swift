@@ -39,6 +39,12 @@ struct OrderKey: Comparable, Hashable {
         return out
     }
 
+    /// Calls `body` with the 16 id bytes, without allocating.
+    @inline(__always)
+    func withIDBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: ((~b).bigEndian, (~c).bigEndian)) { try body($0) }
+    }
+
     @inline(__always)
     func append(to out: inout [UInt8]) {
         IndexKey.appendBE(a, to: &out)

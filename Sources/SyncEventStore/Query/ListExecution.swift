@@ -130,6 +130,9 @@ struct ListExecution<Txn: StorageReadTransaction> {
         var wide = prefersWideWalk
         guard let streams = try streams(needle: needle, wide: wide) else { return Outcome(count: 0, nextCursor: nil) }
         var walk = Intersection(streams: streams)
+        // One cursor for the page's records: neighbours in list order are often neighbours in id order
+        // (ids are UUIDv7 of `startedAt`), and a look-up on the cursor's current leaf skips the descent.
+        var records = try txn.makeCursor(.events)
         var budget = 4 * request.limit + 64
         var position: OrderKey? = first
         var count = 0
@@ -147,11 +150,13 @@ struct ListExecution<Txn: StorageReadTransaction> {
                 }
             }
             recordsRead += 1
-            let matched = try txn.withValue(.events, key.idBytes) { bytes -> Bool in
-                let r = try RecordView(bytes)
-                guard matches(r, needle: needle) else { return false }
-                if count < request.limit { try emit(r) }
-                return true
+            let matched = try key.withIDBytes { id in
+                try records.withValue(at: id) { bytes -> Bool in
+                    let r = try RecordView(bytes)
+                    guard matches(r, needle: needle) else { return false }
+                    if count < request.limit { try emit(r) }
+                    return true
+                }
             } ?? false
             if matched {
                 if count == request.limit {

@@ -89,9 +89,19 @@ protocol StorageCursor {
     mutating func previous() throws -> Bool
     /// Calls `body` with the current key and value (valid only inside `body`).
     func withCurrent<R>(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R) throws -> R
+    /// Moves to `key` exactly and calls `body` with its value (valid only inside `body`); `nil`, and the
+    /// cursor unpositioned, when `key` is absent. On LMDB a look-up that lands on the leaf the cursor is
+    /// already on skips the descent from the root, so reading keys that lie close together (records in
+    /// list order) through one cursor is cheaper than a `withValue` per key.
+    mutating func withValue<R>(at key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R?
 }
 
 extension StorageCursor {
+    mutating func withValue<R>(at key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
+        guard try seek(atOrAfter: Array(key)), try withCurrent({ k, _ in k.elementsEqual(key) }) else { return nil }
+        return try withCurrent { _, v in try body(v) }
+    }
+
     /// The current key, copied.
     var key: [UInt8] { get throws { try withCurrent { k, _ in Array(k) } } }
     /// The current value, copied.

@@ -586,6 +586,12 @@ struct LMDBCursor: StorageCursor {
             return try move(MDB_SET_RANGE)
         }
     }
+    mutating func withValue<R>(at key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
+        // MDB_SET_KEY (not MDB_SET): it points `k` at the key in the map, not at the caller's bytes.
+        k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        guard try move(MDB_SET_KEY) else { return nil }
+        return try body(UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+    }
     mutating func first() throws -> Bool { try move(MDB_FIRST) }
     mutating func last() throws -> Bool { try move(MDB_LAST) }
     mutating func next() throws -> Bool { try move(MDB_NEXT) }
