@@ -16,11 +16,12 @@ package struct ListPosition: Equatable {
     var orderKey: OrderKey { OrderKey(startedAt: startedAt, id: id) }
 }
 
-/// The API's opaque page cursor: base64url of `version ‖ startedAt ‖ id ‖ tag`, where the tag is an
-/// HMAC-SHA256 (truncated to 16 bytes) under the store's secret over the position and a digest of the
-/// filters and the viewer. A cursor therefore only works for the query and caller it was made for.
+/// The API's opaque page cursor: base64url of `version ‖ startedAt ‖ id ‖ tag`, where the tag is a
+/// SipHash-2-4-128 (``SipHash128``) under a key derived from the store's secret, over the position and a
+/// SHA-256 digest of the filters and the viewer. A cursor therefore only works for the query and caller it
+/// was made for. Version 1 cursors (an HMAC-SHA256 tag) are refused as made by another version.
 package enum PageCursor {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
     static let tagLength = 16
     static let byteLength = 1 + 8 + 16 + tagLength
 
@@ -69,31 +70,32 @@ package enum PageCursor {
     }
 
     static func tag(secret: [UInt8], payload: ArraySlice<UInt8>, binding: [UInt8]) -> [UInt8] {
-        var mac = keyed(secret)
-        mac.update(data: payload)
-        mac.update(data: binding)
-        return mac.finalize().withUnsafeBytes { Array($0.prefix(tagLength)) }
+        var mac = SipHash128(key: key(secret))
+        mac.absorb(payload)
+        mac.absorb(binding)
+        return mac.finalize()
     }
 
-    /// The HMAC of `secret` with its key schedule done (the inner and outer padded keys hashed): made
-    /// once per secret and copied for each cursor, so signing costs the message's compressions only.
-    /// The MAC is the same HMAC-SHA256 (the same cursors verify); a rotated secret replaces the entry.
-    static func keyed(_ secret: [UInt8]) -> HMAC<SHA256> {
-        if let last = lastKey.withLock({ $0 }), last.secret == secret { return last.mac }
-        let mac = HMAC<SHA256>(key: SymmetricKey(data: secret))
-        lastKey.withLock { $0 = KeyedMAC(secret: secret, mac: mac) }
-        return mac
+    /// The 128-bit SipHash key of `secret`: the first 16 bytes of SHA-256 over a label and the secret,
+    /// so the cursor key is used for nothing else. Derived once per secret (a rotated secret replaces
+    /// the entry).
+    static func key(_ secret: [UInt8]) -> (UInt64, UInt64) {
+        if let last = lastKey.withLock({ $0 }), last.secret == secret { return last.key }
+        let digest = Array(SHA256.hash(data: Array("ses.cursor.v2.siphash-key".utf8) + secret))
+        func word(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(digest[at + $1]) << UInt64(8 * $1) } }
+        let key = (word(0), word(8))
+        lastKey.withLock { $0 = DerivedKey(secret: secret, key: key) }
+        return key
     }
 
-    /// A secret and its keyed HMAC. `HMAC`'s hash states are copied on write (each copy that updates gets
-    /// its own), so handing the template to several threads is safe.
-    struct KeyedMAC: @unchecked Sendable {
+    /// A secret and its derived SipHash key.
+    struct DerivedKey: Sendable {
         let secret: [UInt8]
-        let mac: HMAC<SHA256>
+        let key: (UInt64, UInt64)
     }
 
-    /// The last secret used and its keyed HMAC (a process usually has one store, so one secret).
-    static let lastKey = Mutex<KeyedMAC?>(nil)
+    /// The last secret used and its key (a process usually has one store, so one secret).
+    static let lastKey = Mutex<DerivedKey?>(nil)
 
     /// The cursor text for a page that ended at `position`.
     package static func encode(_ position: ListPosition, binding: [UInt8], secret: [UInt8]) -> String {
