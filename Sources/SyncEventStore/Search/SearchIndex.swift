@@ -152,63 +152,61 @@ enum SearchIndex {
     /// organization every gram of a hex needle (a commit SHA, a delivery GUID) is common, while the
     /// needle itself is rare, and giving up on a common gram made such a `q` walk the whole organization
     /// (about a second at 1.5M events). Intersecting costs at most the rarest gram's postings.
-    static func candidates(
-        _ txn: some StorageReadTransaction, org: [UInt8], needle: [UInt8], maximum: Int
+    static func candidates<Txn: StorageReadTransaction>(
+        _ txn: Txn, org: [UInt8], needle: [UInt8], maximum: Int
     ) throws -> [OrderKey]? {
         guard !needle.isEmpty else { return nil }
         let grams = needleGrams(needle)
-        // Load each gram's containers by chunk.
-        var sets: [[UInt32: PostingContainer]] = []
-        var totals: [Int] = []
-        var cursor = try txn.makeCursor(.search)
+        // One cursor per gram over its containers, in chunk order. The containers' headers give each
+        // gram's total without decoding a value: decoding every container of a common gram cost more
+        // than the walk it was meant to avoid (`q=manual` at 1M: half its time).
+        var streams: [GramContainers<Txn.Cursor>] = []
         for g in grams {
             let prefix = org.withUnsafeBytes { containerKey(org: $0, gram: g, chunk: nil) }
-            var chunks: [UInt32: PostingContainer] = [:]
-            var total = 0
-            var more = try cursor.seek(atOrAfter: prefix)
-            while more {
-                let entry = try cursor.withCurrent { k, v -> (UInt32, PostingContainer)? in
-                    guard k.count == prefix.count + 4, k.starts(with: prefix) else { return nil }
-                    return (k.loadUnaligned(fromByteOffset: prefix.count, as: UInt32.self).bigEndian, PostingContainer(bytes: v))
-                }
-                guard let (chunk, container) = entry else { break }
-                chunks[chunk] = container
-                total += container.count
-                more = try cursor.next()
-            }
-            if total == 0 { return [] }
-            sets.append(chunks)
-            totals.append(total)
+            var stream = GramContainers(cursor: try txn.makeCursor(.search), prefix: prefix)
+            if try stream.total() == 0 { return [] }
+            _ = try stream.first()
+            streams.append(stream)
         }
-        // Start from the smallest set, filter by the others.
-        let order = totals.indices.sorted { totals[$0] < totals[$1] }
-        let base = sets[order[0]]
+        streams.sort { $0.totalCount < $1.totalCount }
+        let baseTotal = streams[0].totalCount
         // A frequent smallest gram means many matches are likely: the walk finds them sooner than a
         // candidate list would be built.
-        if grams.count == 1 && totals[order[0]] > maximum { return nil }
+        if grams.count == 1 && baseTotal > maximum { return nil }
         var seqs: [UInt32] = []
-        var others: [PostingContainer] = []
-        others.reserveCapacity(order.count - 1)
         var seen = 0
-        chunks: for (chunk, container) in base.sorted(by: { $0.key < $1.key }) {
-            others.removeAll(keepingCapacity: true)
-            for i in order.dropFirst() {
+        var readers: [PostingReader] = Array(repeating: PostingReader(), count: streams.count)
+        var base = streams[0].chunk
+        chunks: while let chunk = base {
+            defer { base = try? streams[0].next() }
+            for i in streams.indices.dropFirst() {
                 // A chunk that one of the other grams never reaches holds no candidate.
-                guard let c = sets[i][chunk] else { continue chunks }
-                others.append(c)
+                guard try streams[i].seek(chunk) else { continue chunks }
             }
-            others.withUnsafeBufferPointer { others in
-                container.forEach { low in
-                    for k in others.indices where !others[k].contains(low) { return }
-                    seqs.append(chunk << chunkBits | UInt32(low))
+            for i in streams.indices { try readers[i].load(streams[i]) }
+            // Intersect lazily in value order, decoding only as far as the walk goes: a dense needle is
+            // given up after a sample of the rarest gram, not after decoding all of it.
+            values: while let v = readers[0].next() {
+                seen += 1
+                for i in readers.indices.dropFirst() {
+                    guard let w = readers[i].seek(v) else {
+                        seen += readers[0].remaining
+                        break values
+                    }
+                    if w != v { continue values }
+                }
+                seqs.append(chunk << chunkBits | UInt32(v))
+                // Dense: the walk finds `limit` matches sooner than the whole list would be built. Once the
+                // values intersected so far are a fair sample, a needle whose matches would pass `maximum`
+                // at that rate is left to the walk too (`q=manual`: a tenth of all events).
+                if seqs.count > maximum { return nil }
+                if seen >= 256 {
+                    let (budget, overflow) = maximum.multipliedReportingOverflow(by: seen)
+                    if !overflow && seqs.count * baseTotal > budget { return nil }
                 }
             }
-            // Dense: the walk finds `limit` matches sooner than the whole list would be built. Once the
-            // chunks intersected so far are a fair sample, a needle whose matches would pass `maximum` at
-            // that rate is left to the walk too (`q=manual`: a tenth of all events).
-            seen += container.count
-            if seqs.count > maximum || (seen >= 256 && seqs.count * totals[order[0]] > maximum * seen) { return nil }
         }
+        if let failure = streams.lazy.compactMap(\.failure).first { throw failure }
         var keys: [OrderKey] = []
         keys.reserveCapacity(seqs.count)
         for seq in seqs {
@@ -217,6 +215,222 @@ enum SearchIndex {
         }
         keys.sort()
         return keys
+    }
+}
+
+/// The containers of one gram of one organization, walked in chunk order by a cursor of its own.
+struct GramContainers<Cursor: StorageCursor> {
+    private var cursor: Cursor
+    private let prefix: [UInt8]
+    /// The chunk the cursor is on, `nil` past the gram's last container.
+    private(set) var chunk: UInt32?
+    /// The sum of the containers' counts (from their headers), once ``total()`` ran.
+    private(set) var totalCount = 0
+    /// An error met while moving on (the intersection's `defer` cannot throw).
+    private(set) var failure: (any Error)?
+
+    init(cursor: Cursor, prefix: [UInt8]) {
+        self.cursor = cursor
+        self.prefix = prefix
+    }
+
+    /// Reads every container header of the gram (no values are decoded).
+    mutating func total() throws -> Int {
+        var sum = 0
+        var more = try cursor.seek(atOrAfter: prefix)
+        while more, let count = try cursor.withCurrent({ k, v in Self.matches(k, prefix) ? PostingReader.headerCount(v) : nil }) {
+            sum += count
+            more = try cursor.next()
+        }
+        totalCount = sum
+        return sum
+    }
+
+    private static func matches(_ k: UnsafeRawBufferPointer, _ prefix: [UInt8]) -> Bool {
+        k.count == prefix.count + 4 && k.starts(with: prefix)
+    }
+
+    private mutating func readChunk() throws -> UInt32? {
+        chunk = try cursor.withCurrent { k, _ in
+            Self.matches(k, prefix) ? k.loadUnaligned(fromByteOffset: prefix.count, as: UInt32.self).bigEndian : nil
+        }
+        return chunk
+    }
+
+    /// Moves to the gram's first container; its chunk, or `nil` when the gram has none.
+    mutating func first() throws -> UInt32? {
+        guard try cursor.seek(atOrAfter: prefix) else {
+            chunk = nil
+            return nil
+        }
+        return try readChunk()
+    }
+
+    /// Moves to the next container; its chunk, or `nil` after the last.
+    mutating func next() throws -> UInt32? {
+        do {
+            guard chunk != nil, try cursor.next() else {
+                chunk = nil
+                return nil
+            }
+            return try readChunk()
+        } catch {
+            failure = error
+            chunk = nil
+            throw error
+        }
+    }
+
+    /// Moves forward to the container of `target` (after ``first()``; chunks only grow); `false` when the
+    /// gram has none.
+    mutating func seek(_ target: UInt32) throws -> Bool {
+        while let c = chunk, c < target { _ = try next() }
+        return chunk == target
+    }
+
+    /// Calls `body` with the current container's bytes.
+    func withContainer<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try cursor.withCurrent { _, v in try body(v) }
+    }
+}
+
+/// Reads a posting container's values in ascending order without decoding it whole (see
+/// ``PostingContainer`` for the encodings). A damaged container reads as fewer values, never past its
+/// end.
+struct PostingReader {
+    private var bytes: [UInt8] = []
+    private var kind: UInt8 = 2
+    private var offset = 5
+    private var left = 0
+    private var previous = 0
+    /// Bitmap: the word being read and its bits not yet returned.
+    private var word = -1
+    private var bits: UInt64 = 0
+    /// The value ``seek(_:)`` stopped at, not yet passed.
+    private var head: UInt16?
+
+    /// The count in a container's header (bounded by the chunk size), 0 for fewer than 5 bytes.
+    static func headerCount(_ v: UnsafeRawBufferPointer) -> Int {
+        guard v.count >= 5 else { return 0 }
+        return min(Int(v.loadUnaligned(fromByteOffset: 1, as: UInt32.self).littleEndian), SearchIndex.chunkSize)
+    }
+
+    /// Starts reading the container `stream` is on (its bytes are copied: the cursors move on).
+    mutating func load(_ stream: GramContainers<some StorageCursor>) throws {
+        try stream.withContainer { v in
+            bytes.removeAll(keepingCapacity: true)
+            bytes.append(contentsOf: v)
+        }
+        left = 0
+        offset = 5
+        previous = 0
+        word = -1
+        bits = 0
+        head = nil
+        guard bytes.count >= 5 else { return }
+        kind = bytes[0]
+        left = bytes.withUnsafeBytes { Self.headerCount($0) }
+        switch kind {
+        case 1:
+            if bytes.count < 5 + 8 * PostingContainer.wordCount { left = 0 }
+        case 2:
+            break
+        default:
+            left = min(left, (bytes.count - 5) / 2)
+        }
+    }
+
+    /// How many values are left after the last one returned.
+    var remaining: Int {
+        guard kind == 1 else { return left + (head == nil ? 0 : 1) }
+        guard left > 0 else { return 0 }
+        var n = bits.nonzeroBitCount + (head == nil ? 0 : 1)
+        var w = word + 1
+        while w < PostingContainer.wordCount {
+            n += loadWord(w).nonzeroBitCount
+            w += 1
+        }
+        return n
+    }
+
+    private func loadWord(_ w: Int) -> UInt64 {
+        bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 5 + 8 * w, as: UInt64.self).littleEndian }
+    }
+
+    /// The next value, or `nil` at the end.
+    mutating func next() -> UInt16? {
+        if let h = head {
+            head = nil
+            return h
+        }
+        return advance()
+    }
+
+    /// The first value `>= target` (values below it are passed; the one returned is not), or `nil`.
+    mutating func seek(_ target: UInt16) -> UInt16? {
+        if let h = head {
+            if h >= target { return h }
+            head = nil
+        }
+        if kind == 1, left > 0 {
+            // Jump straight to the target's word.
+            let w = Int(target >> 6)
+            if w > word {
+                guard w < PostingContainer.wordCount else {
+                    left = 0
+                    return nil
+                }
+                word = w
+                bits = loadWord(w)
+            }
+            if w == word { bits &= ~0 << UInt64(target & 63) }
+        }
+        while let v = advance() {
+            if v >= target {
+                head = v
+                return v
+            }
+        }
+        return nil
+    }
+
+    private mutating func advance() -> UInt16? {
+        guard left > 0 else { return nil }
+        switch kind {
+        case 1:
+            while bits == 0 {
+                word += 1
+                guard word < PostingContainer.wordCount else {
+                    left = 0
+                    return nil
+                }
+                bits = loadWord(word)
+            }
+            let v = UInt16(word * 64 + bits.trailingZeroBitCount)
+            bits &= bits - 1
+            return v
+        case 2:
+            var delta = 0
+            var shift = 0
+            while offset < bytes.count, shift < 21 {
+                let b = bytes[offset]
+                offset += 1
+                delta |= Int(b & 0x7F) << shift
+                shift += 7
+                if b & 0x80 == 0 {
+                    left -= 1
+                    previous += delta
+                    return UInt16(truncatingIfNeeded: previous)
+                }
+            }
+            left = 0
+            return nil
+        default:
+            let i = offset
+            offset += 2
+            left -= 1
+            return bytes.withUnsafeBytes { UInt16(littleEndian: $0.loadUnaligned(fromByteOffset: i, as: UInt16.self)) }
+        }
     }
 }
 

@@ -1,0 +1,154 @@
+import Testing
+
+@testable import SyncEventStore
+
+/// The lazy reader of posting containers against the containers' own decoding, for both encodings
+/// (delta varints below ``SearchIndex/arrayLimit`` values, bitmaps above), and the lazy intersection
+/// against a set intersection.
+@Suite struct PostingReaderTests {
+    /// A container of `count` random values below the chunk size, and the sorted values.
+    static func container(_ count: Int, using rng: inout SeededRandomSource) -> (PostingContainer, [UInt16]) {
+        var c = PostingContainer()
+        var values = Set<UInt16>()
+        while values.count < count {
+            let v = UInt16.random(in: 0..<UInt16(SearchIndex.chunkSize), using: &rng)
+            if values.insert(v).inserted { _ = c.insert(v) }
+        }
+        return (c, values.sorted())
+    }
+
+    /// A reader over `container`'s stored bytes, through a one-entry in-memory table.
+    static func reader(_ container: PostingContainer) throws -> PostingReader {
+        let storage = MemoryStorage()
+        let prefix: [UInt8] = [7, 3, 0x61, 0x62, 0x63]
+        try storage.write { txn in try txn.put(.search, prefix + [0, 0, 0, 0], container.encoded()) }
+        return try storage.read { txn in
+            var stream = GramContainers(cursor: try txn.makeCursor(.search), prefix: prefix)
+            _ = try stream.first()
+            var r = PostingReader()
+            try r.load(stream)
+            return r
+        }
+    }
+
+    @Test(arguments: [0, 1, 5, 200, 1024, 1025, 3000, 8192])
+    func readsEveryValueInOrder(count: Int) throws {
+        var rng = SeededRandomSource(seed: UInt64(count) + 1)
+        let (c, values) = Self.container(count, using: &rng)
+        var r = try Self.reader(c)
+        #expect(r.remaining == values.count)
+        var read: [UInt16] = []
+        while let v = r.next() { read.append(v) }
+        #expect(read == values)
+        #expect(r.remaining == 0)
+    }
+
+    @Test(arguments: [40, 900, 2000])
+    func seekStopsAtTheFirstValueNotBelowTheTargetAndKeepsIt(count: Int) throws {
+        var rng = SeededRandomSource(seed: UInt64(count) * 7)
+        for _ in 0..<20 {
+            let (c, values) = Self.container(count, using: &rng)
+            var r = try Self.reader(c)
+            var passed = 0  // values before this index are passed
+            var targets = (0..<30).map { _ in UInt16.random(in: 0..<UInt16(SearchIndex.chunkSize), using: &rng) }
+            targets.sort()
+            for target in targets {
+                let expected = values[passed...].first { $0 >= target }
+                #expect(r.seek(target) == expected)
+                // Seeking the same target again returns the same value: it was not passed.
+                #expect(r.seek(target) == expected)
+                guard let e = expected else { break }
+                passed = values.firstIndex(of: e)!
+                #expect(r.remaining == values.count - passed)
+            }
+            // next() after a seek returns the value the seek stopped at, then the ones after it.
+            if passed < values.count, let first = r.next() {
+                #expect(first == values[passed])
+                if passed + 1 < values.count { #expect(r.next() == values[passed + 1]) }
+            }
+        }
+    }
+
+    @Test func damagedContainersReadAsFewerValuesNeverPastTheirEnd() throws {
+        var rng = SeededRandomSource(seed: 99)
+        for count in [10, 500, 2000] {
+            let (c, _) = Self.container(count, using: &rng)
+            let full = c.encoded()
+            for cut in [0, 3, 5, 6, full.count / 2, full.count - 1] {
+                let storage = MemoryStorage()
+                let prefix: [UInt8] = [1, 1, 0x61]
+                try storage.write { txn in try txn.put(.search, prefix + [0, 0, 0, 1], Array(full.prefix(cut)) + []) }
+                let read = try storage.read { txn -> Int in
+                    var stream = GramContainers(cursor: try txn.makeCursor(.search), prefix: prefix)
+                    _ = try stream.first()
+                    var r = PostingReader()
+                    try r.load(stream)
+                    var n = 0
+                    while r.next() != nil { n += 1 }
+                    return n
+                }
+                #expect(read <= count)
+            }
+        }
+    }
+}
+
+/// `SearchIndex.candidates` over several chunks of one organization, with dense grams (bitmaps) and
+/// sparse ones (delta arrays), against the events whose search text contains every gram of the needle.
+@Suite struct CandidateIntersectionTests {
+    @Test(arguments: Backend.allCases)
+    func candidatesAreExactlyTheEventsHoldingEveryGram(backend: Backend) throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(backend, dir)
+        var f = Fixtures(seed: 404)
+        let org = f.id(.organization)
+        let instance = f.id(.connectorInstance)
+        func word(_ n: Int, _ alphabet: [Character]) -> String {
+            String((0..<n).map { _ in alphabet[Int(f.random.next() % UInt64(alphabet.count))] })
+        }
+        let dense = Array("abc")
+        let sparse = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        var texts: [TypeID: String] = [:]
+        var events: [SyncEvent] = []
+        // 20k events: three chunks of 8,192 seqs.
+        for i in 0..<20_000 {
+            var e = f.event(org: org, instance: instance, startedAt: 1_767_000_000_000 + Int64(i))
+            e.sourceRevisionRef = word(8, dense)
+            e.externalEventRef = word(10, sparse)
+            texts[e.id] = (e.externalEventRef ?? "") + "\n" + (e.sourceRevisionRef ?? "")
+            events.append(e)
+        }
+        try store.record(contentsOf: events)
+        let ids = Dictionary(uniqueKeysWithValues: events.map { (OrderKey(startedAt: $0.startedAt.millisecondsSince1970, id: $0.id), $0.id) })
+        var needles = (0..<12).map { _ in word(3 + Int(f.random.next() % 3), dense) }
+        needles += (0..<12).map { _ in word(3 + Int(f.random.next() % 2), sparse) }
+        needles += ["ab", "z", "abca", "cbac", "zz9"]
+        for needle in needles {
+            let grams = needle.count < 3 ? [needle] : (0...(needle.count - 3)).map {
+                String(Array(needle)[$0..<($0 + 3)])
+            }
+            let expected = Set(texts.filter { _, text in grams.allSatisfy { text.contains($0) } }.keys)
+            for maximum in [Int.max / 4, 64] {
+                let found: [OrderKey]? = try {
+                    switch store.backend {
+                    case .lmdb(let e):
+                        return try e.storage.read { try SearchIndex.candidates($0, org: org.bytes, needle: Array(needle.utf8), maximum: maximum) }
+                    case .memory(let e):
+                        return try e.storage.read { try SearchIndex.candidates($0, org: org.bytes, needle: Array(needle.utf8), maximum: maximum) }
+                    }
+                }()
+                if maximum > 20_000 || needle.count < 3 && found != nil {
+                    let keys = try #require(found, "\(needle)")
+                    #expect(keys == keys.sorted(), "\(needle)")
+                    let differ = Set(keys.compactMap { ids[$0] }).symmetricDifference(expected).count
+                    #expect(differ == 0, "\(needle) max \(maximum): \(differ) of \(expected.count) differ")
+                    #expect(keys.count == expected.count, "\(needle)")
+                } else if let keys = found {
+                    // Given up (nil) or exact.
+                    let differ = Set(keys.compactMap { ids[$0] }).symmetricDifference(expected).count
+                    #expect(differ == 0, "\(needle) max \(maximum): \(differ) of \(expected.count) differ")
+                }
+            }
+        }
+    }
+}
