@@ -6,8 +6,9 @@
 /// - else `status`, when asked for; then `target` when asked for, else `eventType` when asked for (a
 ///   target's few events are cheaper to check one by one than to intersect with a dense stream);
 /// - the organization stream only when nothing else applies.
-/// The streams are intersected by leapfrogging, each candidate is checked against the record itself
-/// (filters, visibility, `q`), and the walk stops after `limit + 1` matches.
+/// The streams are intersected by leapfrogging, each candidate is checked against the record itself for
+/// what the streams do not guarantee (``Guarantees``; `q` always), and the walk stops after `limit + 1`
+/// matches.
 struct ListExecution<Txn: StorageReadTransaction> {
     let txn: Txn
     let request: ListRequest
@@ -37,16 +38,49 @@ struct ListExecution<Txn: StorageReadTransaction> {
         }
     }
 
-    /// Whether a stored record passes every filter, the visibility rules and `q`.
-    func matches(_ r: RecordView, needle: LowercasedNeedle?) -> Bool {
-        // Two 64-bit loads, not a byte-wise compare against a fresh array per record.
-        guard r.organizationId == viewer.organization else { return false }
-        let instance = r.connectorInstanceId
-        guard viewer.canSee(instance: instance) else { return false }
-        if let i = request.connectorInstanceId, i != instance { return false }
-        if let t = request.connectorTargetId, r.connectorTargetId != t { return false }
-        if let e = request.eventType, r.eventTypeCode != e.code { return false }
-        if let s = request.status, r.statusCode != s.code { return false }
+    /// What the streams of a plan already guarantee of every entry they yield, so that the walk checks
+    /// on the record only the rest (`q` is always checked: its candidates are a superset).
+    struct Guarantees {
+        /// The entry is the viewer's organization's, visible to the viewer and of the instance asked for.
+        var scope = false
+        var status = false
+        var target = false
+        var eventType = false
+
+        /// Nothing guaranteed: a record reached by id (a `cse_…` cursor) is checked in full.
+        static var none: Guarantees { Guarantees() }
+    }
+
+    /// The guarantees of ``streams(needle:wide:)`` for the same `wide`.
+    func guarantees(wide: Bool) -> Guarantees {
+        // Every stream is inside the organization's key range. The instance dimension is the one
+        // instance asked for or the member's instances, unless the wide walk reads the organization's
+        // stream; an admin without an instance filter sees every instance.
+        let scoped: Bool
+        switch viewer {
+        case .admin: scoped = true
+        case .member: scoped = !wide
+        }
+        // The status comes from `instance ‖ status` or `status`; the target always has its stream; the
+        // event type has one only without a target.
+        return Guarantees(
+            scope: scoped, status: request.status != nil, target: request.connectorTargetId != nil,
+            eventType: request.eventType != nil && request.connectorTargetId == nil)
+    }
+
+    /// Whether a stored record passes every filter, the visibility rules and `q`, given what the plan
+    /// guarantees.
+    func matches(_ r: RecordView, needle: LowercasedNeedle?, guaranteed: Guarantees = .none) -> Bool {
+        if !guaranteed.scope {
+            // Two 64-bit loads, not a byte-wise compare against a fresh array per record.
+            guard r.organizationId == viewer.organization else { return false }
+            let instance = r.connectorInstanceId
+            guard viewer.canSee(instance: instance) else { return false }
+            if let i = request.connectorInstanceId, i != instance { return false }
+        }
+        if !guaranteed.target, let t = request.connectorTargetId, r.connectorTargetId != t { return false }
+        if !guaranteed.eventType, let e = request.eventType, r.eventTypeCode != e.code { return false }
+        if !guaranteed.status, let s = request.status, r.statusCode != s.code { return false }
         if let needle, !r.withSearchText({ needle.isContained(in: $0) }) { return false }
         return true
     }
@@ -130,6 +164,7 @@ struct ListExecution<Txn: StorageReadTransaction> {
         var wide = prefersWideWalk
         guard let streams = try streams(needle: needle, wide: wide) else { return Outcome(count: 0, nextCursor: nil) }
         var walk = Intersection(streams: streams)
+        var guaranteed = guarantees(wide: wide)
         // One cursor for the page's records: neighbours in list order are often neighbours in id order
         // (ids are UUIDv7 of `startedAt`), and a look-up on the cursor's current leaf skips the descent.
         var records = try txn.makeCursor(.events)
@@ -146,6 +181,7 @@ struct ListExecution<Txn: StorageReadTransaction> {
                     wide = false
                     guard let narrow = try self.streams(needle: needle) else { break }
                     walk = Intersection(streams: narrow)
+                    guaranteed = guarantees(wide: false)
                     continue
                 }
             }
@@ -153,7 +189,7 @@ struct ListExecution<Txn: StorageReadTransaction> {
             let matched = try key.withIDBytes { id in
                 try records.withValue(at: id) { bytes -> Bool in
                     let r = try RecordView(bytes)
-                    guard matches(r, needle: needle) else { return false }
+                    guard matches(r, needle: needle, guaranteed: guaranteed) else { return false }
                     if count < request.limit { try emit(r) }
                     return true
                 }
