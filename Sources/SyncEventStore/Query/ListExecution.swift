@@ -210,13 +210,19 @@ struct ListExecution<Txn: StorageReadTransaction> {
 }
 
 extension Engine {
+    /// The walk of one page in `txn`, with the engine's cursor secret and candidate limit.
+    func makeExecution(_ txn: S.ReadTxn, _ request: ListRequest, _ viewer: Viewer) throws -> ListExecution<S.ReadTxn> {
+        var execution = ListExecution(txn: txn, request: request, viewer: viewer, secret: try currentSecret(txn))
+        execution.searchCandidateLimit = searchCandidateLimit
+        return execution
+    }
+
     /// One page as the endpoint's 200 body, or the 400 body when the cursor is refused.
     func listResponse(_ request: ListRequest, as viewer: Viewer) throws -> ListResponse {
         try storage.read { txn in
             var body: [UInt8] = Array(#"{"items":["#.utf8)
             body.reserveCapacity(request.limit * 640 + 128)
-            var execution = ListExecution(txn: txn, request: request, viewer: viewer, secret: try currentSecret(txn))
-            execution.searchCandidateLimit = searchCandidateLimit
+            let execution = try makeExecution(txn, request, viewer)
             let outcome: ListExecution<S.ReadTxn>.Outcome
             do {
                 outcome = try execution.run { r in
@@ -241,8 +247,7 @@ extension Engine {
     /// How many records the walk of one page reads (internal: tests bound the work of a plan with it).
     func recordsRead(listing request: ListRequest, as viewer: Viewer) throws -> Int {
         try storage.read { txn in
-            var execution = ListExecution(txn: txn, request: request, viewer: viewer, secret: try currentSecret(txn))
-            execution.searchCandidateLimit = searchCandidateLimit
+            let execution = try makeExecution(txn, request, viewer)
             return try execution.run { _ in }.recordsRead
         }
     }
@@ -251,8 +256,7 @@ extension Engine {
     func list(_ request: ListRequest, as viewer: Viewer) throws -> Page {
         try storage.read { txn in
             var events: [SyncEvent] = []
-            var execution = ListExecution(txn: txn, request: request, viewer: viewer, secret: try currentSecret(txn))
-            execution.searchCandidateLimit = searchCandidateLimit
+            let execution = try makeExecution(txn, request, viewer)
             do {
                 let outcome = try execution.run { r in events.append(try RecordCodec.decode(r.bytes)) }
                 return Page(events: events, nextCursor: outcome.nextCursor)
