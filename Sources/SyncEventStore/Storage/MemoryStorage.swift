@@ -402,6 +402,19 @@ struct MemoryCursor: StorageCursor {
         if c > 0 { return land((c - 1, current.chunks[c - 1].keys.count - 1)) }
         return land(nil)
     }
+    mutating func withValue<R>(at key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
+        // One search of the current map (reloaded only after a write), landing on the key as `seek` does.
+        if source.version != version { reload() }
+        let k = Array(key)
+        guard let p = current.seek(k), ChunkedSortedMap.compare(current.chunks[p.0].keys[p.1], k) == 0 else {
+            _ = land(nil)
+            return nil
+        }
+        position = p
+        inGap = false
+        currentKey = k
+        return try current.chunks[p.0].values[p.1].withUnsafeBytes(body)
+    }
     func withCurrent<R>(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R) throws -> R {
         guard let (c, s) = position, !inGap, source.version == version else {
             throw StorageError.io(code: -1, message: "cursor is not positioned on an entry")

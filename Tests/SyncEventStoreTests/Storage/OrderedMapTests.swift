@@ -66,6 +66,16 @@ struct OrderedMapTests {
             let before = sorted.last { !probe.lexicographicallyPrecedes($0) }
             #expect(try cursor.seek(atOrBefore: probe) == (before != nil))
             if let before { #expect(try cursor.key == before) }
+            // An exact look-up through the cursor (the page walk's record reads) lands on the key, so the
+            // cursor goes on from there; with the key absent it finds nothing.
+            let exact = try probe.withUnsafeBytes { p in try cursor.withValue(at: p) { Array($0) } }
+            #expect(exact == model[probe])
+            if exact != nil {
+                #expect(try cursor.key == probe)
+                let after = sorted.first { probe.lexicographicallyPrecedes($0) }
+                #expect(try cursor.next() == (after != nil))
+                if let after { #expect(try cursor.key == after) }
+            }
         }
     }
 
