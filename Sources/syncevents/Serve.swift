@@ -1,5 +1,10 @@
 import ArgumentParser
 import Hummingbird
+import Logging
+import ServiceLifecycle
+import SyncEventStore
+import SyncEventStoreHTTP
+import SyncEventStoreHummingbird
 
 #if os(Linux)
 /// glibc's `mallopt(3)` (declared in `<malloc.h>`, which the Glibc module does not export).
@@ -8,11 +13,6 @@ import Hummingbird
 private let mallocTrimThreshold: Int32 = -1
 private let mallocTopPad: Int32 = -2
 #endif
-import Logging
-import ServiceLifecycle
-import SyncEventStore
-import SyncEventStoreHTTP
-import SyncEventStoreHummingbird
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -177,36 +177,36 @@ enum SearchIndex {
         var seen = 0
         var readers: [PostingReader] = Array(repeating: PostingReader(), count: streams.count)
         var base = streams[0].chunk
-        chunks: while let chunk = base {
-            defer { base = try? streams[0].next() }
-            for i in streams.indices.dropFirst() {
-                // A chunk that one of the other grams never reaches holds no candidate.
-                guard try streams[i].seek(chunk) else { continue chunks }
-            }
-            for i in streams.indices { try readers[i].load(streams[i]) }
-            // Intersect lazily in value order, decoding only as far as the walk goes: a dense needle is
-            // given up after a sample of the rarest gram, not after decoding all of it.
-            values: while let v = readers[0].next() {
-                seen += 1
-                for i in readers.indices.dropFirst() {
-                    guard let w = readers[i].seek(v) else {
-                        seen += readers[0].remaining
-                        break values
+        while let chunk = base {
+            // A chunk that one of the other grams never reaches holds no candidate.
+            var present = true
+            for i in streams.indices.dropFirst() where present { present = try streams[i].seek(chunk) }
+            if present {
+                for i in streams.indices { try readers[i].load(streams[i]) }
+                // Intersect lazily in value order, decoding only as far as the walk goes: a dense needle is
+                // given up after a sample of the rarest gram, not after decoding all of it.
+                values: while let v = readers[0].next() {
+                    seen += 1
+                    for i in readers.indices.dropFirst() {
+                        guard let w = readers[i].seek(v) else {
+                            seen += readers[0].remaining
+                            break values
+                        }
+                        if w != v { continue values }
                     }
-                    if w != v { continue values }
-                }
-                seqs.append(chunk << chunkBits | UInt32(v))
-                // Dense: the walk finds `limit` matches sooner than the whole list would be built. Once the
-                // values intersected so far are a fair sample, a needle whose matches would pass `maximum`
-                // at that rate is left to the walk too (`q=manual`: a tenth of all events).
-                if seqs.count > maximum { return nil }
-                if seen >= 256 {
-                    let (budget, overflow) = maximum.multipliedReportingOverflow(by: seen)
-                    if !overflow && seqs.count * baseTotal > budget { return nil }
+                    seqs.append(chunk << chunkBits | UInt32(v))
+                    // Dense: the walk finds `limit` matches sooner than the whole list would be built. Once
+                    // the values intersected so far are a fair sample, a needle whose matches would pass
+                    // `maximum` at that rate is left to the walk too (`q=manual`: a tenth of all events).
+                    if seqs.count > maximum { return nil }
+                    if seen >= 256 {
+                        let (budget, overflow) = maximum.multipliedReportingOverflow(by: seen)
+                        if !overflow && seqs.count * baseTotal > budget { return nil }
+                    }
                 }
             }
+            base = try streams[0].next()
         }
-        if let failure = streams.lazy.compactMap(\.failure).first { throw failure }
         var keys: [OrderKey] = []
         keys.reserveCapacity(seqs.count)
         for seq in seqs {
@@ -226,8 +226,6 @@ struct GramContainers<Cursor: StorageCursor> {
     private(set) var chunk: UInt32?
     /// The sum of the containers' counts (from their headers), once ``total()`` ran.
     private(set) var totalCount = 0
-    /// An error met while moving on (the intersection's `defer` cannot throw).
-    private(set) var failure: (any Error)?
 
     init(cursor: Cursor, prefix: [UInt8]) {
         self.cursor = cursor
@@ -268,17 +266,11 @@ struct GramContainers<Cursor: StorageCursor> {
 
     /// Moves to the next container; its chunk, or `nil` after the last.
     mutating func next() throws -> UInt32? {
-        do {
-            guard chunk != nil, try cursor.next() else {
-                chunk = nil
-                return nil
-            }
-            return try readChunk()
-        } catch {
-            failure = error
+        guard chunk != nil, try cursor.next() else {
             chunk = nil
-            throw error
+            return nil
         }
+        return try readChunk()
     }
 
     /// Moves forward to the container of `target` (after ``first()``; chunks only grow); `false` when the
@@ -317,10 +309,13 @@ struct PostingReader {
 
     /// Starts reading the container `stream` is on (its bytes are copied: the cursors move on).
     mutating func load(_ stream: GramContainers<some StorageCursor>) throws {
-        try stream.withContainer { v in
-            bytes.removeAll(keepingCapacity: true)
-            bytes.append(contentsOf: v)
-        }
+        try stream.withContainer { load($0) }
+    }
+
+    /// Starts reading the encoded container `container` (copied).
+    mutating func load(_ container: UnsafeRawBufferPointer) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: container)
         left = 0
         offset = 5
         previous = 0
@@ -450,46 +445,22 @@ struct PostingContainer {
 
     init(bytes: UnsafeRawBufferPointer) {
         guard bytes.count >= 5 else { return }
-        // Bounded by what the bytes can hold: a damaged container reads as fewer entries, never past its end.
-        count = min(Int(bytes.loadUnaligned(fromByteOffset: 1, as: UInt32.self).littleEndian), SearchIndex.chunkSize)
         if bytes[0] == 1 {
-            guard bytes.count >= 5 + 8 * PostingContainer.wordCount else {
-                count = 0
-                return
-            }
+            guard bytes.count >= 5 + 8 * PostingContainer.wordCount else { return }
+            // Bounded by what the bytes can hold: a damaged container reads as fewer entries, never past its end.
+            count = PostingReader.headerCount(bytes)
             isBitmap = true
             words = [UInt64](repeating: 0, count: PostingContainer.wordCount)
             words.withUnsafeMutableBytes {
                 $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[5..<(5 + 8 * PostingContainer.wordCount)]))
             }
-        } else if bytes[0] == 2 {
-            // Deltas as LEB128 varints.
-            array = [UInt16](unsafeUninitializedCapacity: count) { buf, n in
-                var o = 5
-                var previous = 0
-                n = 0
-                while n < count && o < bytes.count {
-                    var delta = 0
-                    var shift = 0
-                    while o < bytes.count {
-                        let b = bytes[o]
-                        o += 1
-                        delta |= Int(b & 0x7F) << shift
-                        shift += 7
-                        if b & 0x80 == 0 { break }
-                    }
-                    previous += delta
-                    buf[n] = UInt16(truncatingIfNeeded: previous)
-                    n += 1
-                }
-            }
-            count = array.count
         } else {
-            count = min(count, (bytes.count - 5) / 2)
-            array = [UInt16](unsafeUninitializedCapacity: count) { buf, n in
-                for i in 0..<count { buf[i] = bytes.loadUnaligned(fromByteOffset: 5 + 2 * i, as: UInt16.self).littleEndian }
-                n = count
-            }
+            // The sorted arrays (delta varints, or raw values) decode as the lazy reader reads them.
+            var reader = PostingReader()
+            reader.load(bytes)
+            array.reserveCapacity(reader.remaining)
+            while let v = reader.next() { array.append(v) }
+            count = array.count
         }
     }
 

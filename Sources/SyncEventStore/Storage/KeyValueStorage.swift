@@ -97,11 +97,6 @@ protocol StorageCursor {
 }
 
 extension StorageCursor {
-    mutating func withValue<R>(at key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
-        guard try seek(atOrAfter: Array(key)), try withCurrent({ k, _ in k.elementsEqual(key) }) else { return nil }
-        return try withCurrent { _, v in try body(v) }
-    }
-
     /// The current key, copied.
     var key: [UInt8] { get throws { try withCurrent { k, _ in Array(k) } } }
     /// The current value, copied.

@@ -410,9 +410,7 @@ struct MemoryCursor: StorageCursor {
             _ = land(nil)
             return nil
         }
-        position = p
-        inGap = false
-        currentKey = k
+        _ = land(p)
         return try current.chunks[p.0].values[p.1].withUnsafeBytes(body)
     }
     func withCurrent<R>(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R) throws -> R {
