@@ -112,6 +112,15 @@ public final class SyncEventStore: Sendable {
         }
     }
 
+    /// Commits of write transactions since the store was opened, and the time spent in them (see
+    /// ``CommitStatistics``).
+    public var commitStatistics: CommitStatistics {
+        switch backend {
+        case .lmdb(let e): return e.storage.commitStatistics
+        case .memory(let e): return e.storage.commitStatistics
+        }
+    }
+
     /// Replaces the secret that authenticates page cursors with a new random one. Every cursor issued
     /// before is then refused with the usual 400 on `["cursor"]` (in every process: lists read the
     /// secret from the store). Use it when a cursor secret may have leaked.

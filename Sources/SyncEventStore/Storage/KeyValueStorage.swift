@@ -125,6 +125,8 @@ protocol KeyValueStorage: AnyObject, Sendable {
     /// How many threads are waiting for the write transaction now (long operations that work in chunks
     /// let them in between chunks).
     var writersWaiting: Int { get }
+    /// Commits of write transactions so far, and the time they took.
+    var commitStatistics: CommitStatistics { get }
     /// Runs `run` with one write transaction open that commits once when `run` returns (a group commit).
     /// While `run` runs, every `write` on the calling thread is nested in it: each commits into the group
     /// or, when its body throws, leaves the group's transaction as it was. `run` may run more than once

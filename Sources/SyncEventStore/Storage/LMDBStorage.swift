@@ -59,6 +59,7 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
     private let closing = Atomic<Bool>(false)
     private let writer = Mutex(WriterState())
     private let waiting = Atomic<Int>(0)
+    private let commits = CommitCounter()
     private let options: LMDBOptions
     private var openCanonicalPath = ""
     /// Why the environment was last reopened (for tests and diagnostics).
@@ -210,6 +211,7 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
     }
 
     var writersWaiting: Int { waiting.load(ordering: .relaxed) }
+    var commitStatistics: CommitStatistics { commits.statistics }
 
     func write<R>(_ body: (LMDBTransaction) throws -> R) throws -> R {
         if let parent = group.current() { return try nestedWrite(in: parent, body) }
@@ -226,7 +228,7 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
                 do {
                     let result = try body(t)
                     t.finish()
-                    try describeCommitFailure(mdb_txn_commit(txn), "mdb_txn_commit")
+                    try describeCommitFailure(commits.timed { mdb_txn_commit(txn) }, "mdb_txn_commit")
                     return result
                 } catch StorageError.mapFull where !retriedFull {
                     // mdb_txn_commit frees the transaction even when it fails; abort only if it is still live.
@@ -286,7 +288,7 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
                 let full = group.close()
                 t.finish()
                 var rc = MDB_MAP_FULL
-                if full { mdb_txn_abort(txn) } else { rc = mdb_txn_commit(txn) }
+                if full { mdb_txn_abort(txn) } else { rc = commits.timed { mdb_txn_commit(txn) } }
                 if rc == MDB_MAP_FULL {
                     guard !retriedFull else { throw StorageError.storageFull(limit: mapSize()) }
                     retriedFull = true

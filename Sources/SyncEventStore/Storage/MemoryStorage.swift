@@ -213,6 +213,8 @@ final class MemoryStorage: KeyValueStorage {
     }
 
     var writersWaiting: Int { waiting.load(ordering: .relaxed) }
+    var commitStatistics: CommitStatistics { commits.statistics }
+    private let commits = CommitCounter()
 
     private let group = GroupTransactionSlot<MemoryWriteTransaction>()
 
@@ -230,9 +232,11 @@ final class MemoryStorage: KeyValueStorage {
             waiting.subtract(1, ordering: .relaxed)
             let txn = MemoryWriteTransaction(tables: try snapshot())
             let result = try body(txn)
-            try committed.withLock { state in
-                guard state != nil else { throw StorageError.closed }
-                state = txn.tables
+            try commits.timed {
+                try committed.withLock { state in
+                    guard state != nil else { throw StorageError.closed }
+                    state = txn.tables
+                }
             }
             return result
         }
@@ -246,9 +250,11 @@ final class MemoryStorage: KeyValueStorage {
             group.open(txn)
             run()
             _ = group.close()
-            try committed.withLock { state in
-                guard state != nil else { throw StorageError.closed }
-                state = txn.tables
+            try commits.timed {
+                try committed.withLock { state in
+                    guard state != nil else { throw StorageError.closed }
+                    state = txn.tables
+                }
             }
         }
     }

@@ -38,6 +38,30 @@ struct StoreCoreTests {
         #expect(throws: SyncEventStoreError.duplicateID(full.id)) { try store.record(full) }
     }
 
+    /// `commitStatistics` counts each committed write transaction once, and nothing for reads or for
+    /// writes that threw (rolled back).
+    @Test(arguments: Backend.allCases)
+    func commitStatisticsCountCommittedWritesOnly(backend: Backend) throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(backend, dir)
+        defer { store.close() }
+        var f = Fixtures(seed: 11)
+        let org = f.id(.organization)
+        let first = f.event(org: org, instance: f.id(.connectorInstance))
+        let start = store.commitStatistics
+        try store.record(first)
+        let afterOne = store.commitStatistics
+        #expect(afterOne.commits == start.commits + 1)
+        #expect(afterOne.commitTime > start.commitTime)
+        try store.record(contentsOf: (0..<5).map { _ in f.event(org: org, instance: f.id(.connectorInstance)) })
+        #expect(store.commitStatistics.commits == afterOne.commits + 1)
+        let beforeReads = store.commitStatistics
+        _ = try store.event(id: first.id)
+        _ = try store.count
+        #expect(throws: SyncEventStoreError.duplicateID(first.id)) { try store.record(first) }
+        #expect(store.commitStatistics == beforeReads)
+    }
+
     @Test func reopenKeepsEverything() throws {
         let dir = TemporaryDirectory()
         var f = Fixtures(seed: 8)
