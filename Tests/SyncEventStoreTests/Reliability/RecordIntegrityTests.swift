@@ -1,4 +1,5 @@
 import Foundation
+import CCRC32C
 import Testing
 @testable import SyncEventStore
 
@@ -218,5 +219,30 @@ struct CRC32CTests {
         }
         let bytes = (0..<40).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
         for n in 0...40 { #expect(CRC32C.checksum(Array(bytes.prefix(n))) == reference(Array(bytes.prefix(n))), "length \(n)") }
+    }
+
+    /// The interleaved hardware CRC (three lanes of 128 or 1,024 bytes, combined by shift tables) against
+    /// the byte-at-a-time table version: every length around the lane boundaries, random contents and
+    /// offsets, and a CRC continued over two pieces equal to the CRC of the whole.
+    @Test func interleavedMatchesTheTableVersion() {
+        var random = SeededRandomSource(seed: 0xC3C)
+        let buffer = (0..<20_000).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        var lengths = Array(0...400)
+        for boundary in [3 * 128, 3 * 1024, 2 * 3 * 1024, 3 * 1024 + 3 * 128] {
+            lengths += (boundary - 9)...(boundary + 9)
+        }
+        lengths += (0..<200).map { _ in Int(random.next() % 19_000) }
+        buffer.withUnsafeBytes { all in
+            for n in lengths {
+                let offset = Int(random.next() % 1_000)
+                let piece = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + n)])
+                let seed = UInt32(truncatingIfNeeded: random.next())
+                let expected = ccrc32c_portable(seed, piece.baseAddress, n)
+                #expect(ccrc32c(seed, piece.baseAddress, n) == expected, "length \(n) at offset \(offset)")
+                let cut = n == 0 ? 0 : Int(random.next() % UInt64(n))
+                let first = ccrc32c(seed, piece.baseAddress, cut)
+                #expect(ccrc32c(first, piece.baseAddress.map { $0 + cut }, n - cut) == expected, "length \(n) cut at \(cut)")
+            }
+        }
     }
 }
