@@ -42,6 +42,8 @@ let package = Package(
         // claimDue(limit: 10) at 1k, 100k and 1M queued events, store against peer (a plain harness: the 1M
         // setup is too slow for the benchmark plugin's per-benchmark setup).
         .executableTarget(name: "ClaimQueueBenchmark", dependencies: ["BenchSupport"]),
+        // Issue 13's skewed data: one organization of 100k and of 5M events, list and q shapes side by side.
+        .executableTarget(name: "SkewBenchmark", dependencies: ["BenchSupport"]),
         // The write path against SQLite: concurrent durable enqueuePush, the 1M import, the in-memory build.
         .executableTarget(name: "WriteThroughput", dependencies: ["BenchSupport"]),
         .executableTarget(

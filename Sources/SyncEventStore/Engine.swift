@@ -6,6 +6,8 @@ final class Engine<S: KeyValueStorage>: Sendable {
     let secret: [UInt8]
     /// Most `q` candidates taken from the search index before a walk checks records instead.
     let searchCandidateLimit: Int
+    /// See `Configuration.searchBalance`.
+    let searchBalance: Double
     /// Told about each record `claimDue` found undecodable and quarantined.
     let onUndecodableRecord: (@Sendable (TypeID, String) -> Void)?
 
@@ -18,12 +20,13 @@ final class Engine<S: KeyValueStorage>: Sendable {
 
     /// Opens the engine over `storage`, creating the metadata of a new store and upgrading an older one;
     /// `progress` hears about long upgrades (a format change, a search index rebuilt for new Unicode tables).
-    init(storage: S, limits: RecordLimits, searchCandidateLimit: Int = 4096,
+    init(storage: S, limits: RecordLimits, searchCandidateLimit: Int = 4096, searchBalance: Double = 1.5,
          onUndecodableRecord: (@Sendable (TypeID, String) -> Void)? = nil, progress: ((String) -> Void)? = nil) throws {
         self.storage = storage
         self.onUndecodableRecord = onUndecodableRecord
         self.limits = limits
         self.searchCandidateLimit = searchCandidateLimit
+        self.searchBalance = searchBalance
         self.secret = try storage.write { txn in
             if let format = try txn.get(.meta, Engine.formatKey) {
                 if format == [1] {

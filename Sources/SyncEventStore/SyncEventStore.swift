@@ -54,7 +54,7 @@ public final class SyncEventStore: Sendable {
             do {
                 let engine = try Engine(
                     storage: storage, limits: configuration.limits,
-                    searchCandidateLimit: configuration.searchCandidateLimit,
+                    searchCandidateLimit: configuration.searchCandidateLimit, searchBalance: configuration.searchBalance,
                     onUndecodableRecord: configuration.onUndecodableRecord, progress: configuration.progress)
                 return SyncEventStore(backend: .lmdb(engine), path: storage.path, configuration: configuration)
             } catch {
@@ -68,7 +68,7 @@ public final class SyncEventStore: Sendable {
     public static func inMemory(configuration: Configuration = Configuration()) -> SyncEventStore {
         // Creating the in-memory engine only writes its metadata to fresh maps, which cannot fail.
         let engine = try! Engine(storage: MemoryStorage(), limits: configuration.limits, searchCandidateLimit: configuration.searchCandidateLimit,
-                                onUndecodableRecord: configuration.onUndecodableRecord, progress: configuration.progress)
+                                searchBalance: configuration.searchBalance, onUndecodableRecord: configuration.onUndecodableRecord, progress: configuration.progress)
         return SyncEventStore(backend: .memory(engine), path: nil, configuration: configuration)
     }
 

@@ -106,8 +106,11 @@ struct ListExecution<Txn: StorageReadTransaction> {
         return position.orderKey.successor
     }
 
-    /// Most candidates the `q` index may hand over before the walk checks records instead.
+    /// Most candidates the `q` index may hand over before the walk checks records instead, in a small
+    /// organization; a large one raises it (``SearchIndex/candidateBudget(_:org:pageSize:floor:balance:)``).
     var searchCandidateLimit = 4096
+    /// See `Configuration.searchBalance`.
+    var searchBalance = 1.5
 
     /// A member who sees more instances than this first walks the organization's stream and checks
     /// visibility on each record (cheap when most events are visible), within a budget; past the budget
@@ -126,7 +129,10 @@ struct ListExecution<Txn: StorageReadTransaction> {
         let org = organizationBytes
         var streams: [OrderStream<Txn.Cursor>] = []
         if let needle, !needle.isEmpty,
-            let keys = try SearchIndex.candidates(txn, org: org, needle: needle.bytes, maximum: searchCandidateLimit)
+            let keys = try SearchIndex.candidates(
+                txn, org: org, needle: needle.bytes,
+                maximum: try SearchIndex.candidateBudget(
+                    txn, org: org, pageSize: request.limit + 1, floor: searchCandidateLimit, balance: searchBalance))
         {
             if keys.isEmpty { return nil }
             streams.append(OrderStream(keys: keys))
@@ -214,6 +220,7 @@ extension Engine {
     func makeExecution(_ txn: S.ReadTxn, _ request: ListRequest, _ viewer: Viewer) throws -> ListExecution<S.ReadTxn> {
         var execution = ListExecution(txn: txn, request: request, viewer: viewer, secret: try currentSecret(txn))
         execution.searchCandidateLimit = searchCandidateLimit
+        execution.searchBalance = searchBalance
         return execution
     }
 

@@ -81,4 +81,52 @@ import Testing
         #expect(page.events.map(\.id) == expected.prefix(20).map(\.id))
         #expect(try store.recordsRead(listing: request, as: viewer) == 21)
     }
+
+    /// A needle of middling rarity (5 % of a 2,000-event organization) has more matches than the fixed
+    /// candidate limit, yet intersecting is cheaper than walking ~20 records per match: the limit grows with
+    /// the square root of page size × organization size, so the page reads its matches only. With the
+    /// limit held fixed (`searchBalance = 0`) the same page walks hundreds of records.
+    @Test(arguments: Backend.allCases)
+    func aMiddlingNeedleInALargeOrganizationIsIntersected(backend: Backend) throws {
+        var reads: [Double: Int] = [:]
+        for balance in [1.5, 0] {
+            let dir = TemporaryDirectory()
+            var configuration = Configuration()
+            configuration.searchCandidateLimit = 1
+            configuration.searchBalance = balance
+            let store = try makeStore(backend, dir, configuration: configuration)
+            defer { store.close() }
+            var f = Fixtures(seed: 92)
+            let org = f.id(.organization)
+            var model = ListReferenceModel()
+            var events: [SyncEvent] = []
+            for i in 0..<2_000 {
+                var e = f.event(org: org, instance: f.id(.connectorInstance), startedAt: 1_767_000_000_000 + Int64(i))
+                e.externalEventRef = i % 20 == 7 ? "delivery-\(i)-middling" : "delivery-\(i)"
+                e.sourceRevisionRef = nil
+                events.append(e)
+                model.events[e.id] = e
+            }
+            try store.record(contentsOf: events)
+            let viewer = Viewer.admin(organization: org)
+            let request = ListRequest(limit: 20, q: "middling")
+            let expected = model.matching(request, viewer)
+            #expect(expected.count == 100)
+            var pages = 0
+            var cursor: String?
+            var seen: [TypeID] = []
+            repeat {
+                var paged = request
+                paged.cursor = cursor
+                let page = try store.list(paged, as: viewer)
+                seen += page.events.map(\.id)
+                cursor = page.nextCursor
+                pages += 1
+            } while cursor != nil && pages < 10
+            #expect(seen == expected.map(\.id), "balance \(balance)")
+            reads[balance] = try store.recordsRead(listing: request, as: viewer)
+        }
+        #expect(reads[1.5]! <= 21, "intersected: reads only the page's matches")
+        #expect(reads[0]! > 200, "fixed limit: walks ~20 records per match")
+    }
 }

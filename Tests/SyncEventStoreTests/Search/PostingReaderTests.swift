@@ -31,6 +31,51 @@ import Testing
         }
     }
 
+    /// A gram's total is exact up to ``GramContainers/sampledContainers`` containers and estimated from the
+    /// newest ones past that; a gram's neighbours in the table (other grams) never count.
+    @Test func gramTotalsAreExactWhenSmallAndEstimatedWhenLarge() throws {
+        var rng = SeededRandomSource(seed: 5)
+        let storage = MemoryStorage()
+        let prefix: [UInt8] = [7, 3, 0x61, 0x62, 0x63]
+        let before: [UInt8] = [7, 3, 0x61, 0x62, 0x62]
+        let after: [UInt8] = [7, 3, 0x61, 0x62, 0x64]
+        func chunkKey(_ p: [UInt8], _ chunk: UInt32) -> [UInt8] { p + withUnsafeBytes(of: chunk.bigEndian) { Array($0) } }
+        var exact = 0
+        // 40 containers of 300 values each, in chunks 0, 2, 4, …, 78 (a gram in every other chunk).
+        try storage.write { txn in
+            for k in 0..<40 {
+                let (c, values) = Self.container(300, using: &rng)
+                exact += values.count
+                try txn.put(.search, chunkKey(prefix, UInt32(2 * k)), c.encoded())
+            }
+            let (big, _) = Self.container(5000, using: &rng)
+            try txn.put(.search, chunkKey(before, 90), big.encoded())
+            try txn.put(.search, chunkKey(after, 0), big.encoded())
+        }
+        func total(_ p: [UInt8]) throws -> Int {
+            try storage.read { txn in
+                var stream = GramContainers(cursor: try txn.makeCursor(.search), prefix: p)
+                return try stream.total()
+            }
+        }
+        let estimate = try total(prefix)
+        #expect(estimate >= exact / 2 && estimate <= exact * 2, "estimate \(estimate), exact \(exact)")
+        #expect(try total(before) == 5000)
+        #expect(try total(after) == 5000)
+        #expect(try total([7, 3, 0x7A, 0x7A, 0x7A]) == 0)
+        // A gram with few containers is summed exactly.
+        let few: [UInt8] = [7, 3, 0x71, 0x71, 0x71]
+        var fewExact = 0
+        try storage.write { txn in
+            for chunk: UInt32 in [3, 50, 51] {
+                let (c, values) = Self.container(777, using: &rng)
+                fewExact += values.count
+                try txn.put(.search, chunkKey(few, chunk), c.encoded())
+            }
+        }
+        #expect(try total(few) == fewExact)
+    }
+
     @Test(arguments: [0, 1, 5, 200, 1024, 1025, 3000, 8192])
     func readsEveryValueInOrder(count: Int) throws {
         var rng = SeededRandomSource(seed: UInt64(count) + 1)
