@@ -44,10 +44,11 @@ public struct Configuration: Sendable {
     /// (internal: tests lower it to exercise both paths).
     var searchCandidateLimit = 4096
 
-    /// How much dearer a record read by the walk is than a candidate taken from the search index; with the
-    /// page size and the organization's size it raises the candidate limit in a large organization (see
+    /// What a record read by the walk costs against a candidate taken from the search index (its list
+    /// position looked up: measured at about twice a walk step, so 0.5); with the page size and the
+    /// organization's size it raises the candidate limit in a large organization (see
     /// ``SearchIndex/candidateBudget(_:org:pageSize:floor:balance:)``). Internal: 0 keeps the limit fixed.
-    var searchBalance = 1.5
+    var searchBalance = 0.5
 
     /// The default configuration.
     public init() {}

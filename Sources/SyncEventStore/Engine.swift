@@ -20,7 +20,7 @@ final class Engine<S: KeyValueStorage>: Sendable {
 
     /// Opens the engine over `storage`, creating the metadata of a new store and upgrading an older one;
     /// `progress` hears about long upgrades (a format change, a search index rebuilt for new Unicode tables).
-    init(storage: S, limits: RecordLimits, searchCandidateLimit: Int = 4096, searchBalance: Double = 1.5,
+    init(storage: S, limits: RecordLimits, searchCandidateLimit: Int = 4096, searchBalance: Double = 0.5,
          onUndecodableRecord: (@Sendable (TypeID, String) -> Void)? = nil, progress: ((String) -> Void)? = nil) throws {
         self.storage = storage
         self.onUndecodableRecord = onUndecodableRecord

@@ -110,7 +110,7 @@ struct ListExecution<Txn: StorageReadTransaction> {
     /// organization; a large one raises it (``SearchIndex/candidateBudget(_:org:pageSize:floor:balance:)``).
     var searchCandidateLimit = 4096
     /// See `Configuration.searchBalance`.
-    var searchBalance = 1.5
+    var searchBalance = 0.5
 
     /// A member who sees more instances than this first walks the organization's stream and checks
     /// visibility on each record (cheap when most events are visible), within a budget; past the budget

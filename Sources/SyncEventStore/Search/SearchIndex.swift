@@ -150,10 +150,11 @@ enum SearchIndex {
     ///
     /// A needle with `m` matches among `n` events costs the index about `m` look-ups (each candidate's list
     /// position), and the walk about `pageSize · n / m` record reads: the index is cheaper while
-    /// `m² < balance · pageSize · n`. So the limit grows with the square root of the organization's size
-    /// (`n` is its search seqs, every event it ever held): in one organization of 5M events a needle in
-    /// 0.1 % of them (5,000 matches) is intersected, where a fixed limit walked 50,000 records to fill a
-    /// page. `floor` (``Configuration``'s `searchCandidateLimit`) holds in small organizations.
+    /// `m² < balance · pageSize · n`, `balance` being a walk step's cost over a look-up's (measured: ~0.5).
+    /// So the limit grows with the square root of the organization's size (`n` is its search seqs, every
+    /// event it ever held): in one organization of 5M events a needle in 0.1 % of them (5,000 matches) is
+    /// intersected, where a fixed limit walked 50,000 records to fill a page. `floor` (``Configuration``'s
+    /// `searchCandidateLimit`) holds in organizations below ~650,000 events.
     static func candidateBudget<Txn: StorageReadTransaction>(
         _ txn: Txn, org: [UInt8], pageSize: Int, floor: Int, balance: Double
     ) throws -> Int {
