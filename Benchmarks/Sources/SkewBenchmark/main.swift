@@ -6,13 +6,15 @@
 //     swift run -c release SkewBenchmark [sizes…]      # default: 100000 5000000
 //
 // Stores are built once into .build/skew-<N> (5M takes ~12 GB and several minutes) and reused.
-// SKEW_REPEAT sets the runs per shape (default 200).
+// SKEW_REPEAT sets the runs per shape (default 200); SKEW_ONLY=<text> runs only the shapes whose name
+// contains it (for a profiler).
 import BenchSupport
 import Foundation
 import SyncEventStore
 
 let sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let repeatCount = ProcessInfo.processInfo.environment["SKEW_REPEAT"].flatMap { Int($0) } ?? 200
+let onlyShapes = ProcessInfo.processInfo.environment["SKEW_ONLY"]
 let instanceCount = 400
 
 /// What the shapes need to know about a generated store.
@@ -143,7 +145,7 @@ for n in sizes.isEmpty ? [100_000, 5_000_000] : sizes {
         facts = try build(n, at: path)
         try JSONEncoder().encode(facts).write(to: URL(fileURLWithPath: factsPath))
     }
-    let list = shapes(facts)
+    let list = shapes(facts).filter { shape in onlyShapes.map { shape.name.contains($0) } ?? true }
     opened.append(Opened(
         n: n, store: try SyncEventStore.open(at: path), shapes: list,
         samples: Array(repeating: [], count: list.count), items: Array(repeating: 0, count: list.count)))

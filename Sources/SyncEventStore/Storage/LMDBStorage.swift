@@ -567,6 +567,8 @@ struct LMDBCursor: StorageCursor {
     private var k = MDB_val()
     private var v = MDB_val()
     private var positioned = false
+    /// Consecutive look-ups the step back did not find (``withValue(at:_:)``).
+    private var neighbourMisses = 0
 
     init(box: LMDBCursorBox) { self.box = box }
 
@@ -589,6 +591,23 @@ struct LMDBCursor: StorageCursor {
         }
     }
     mutating func withValue<R>(at key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
+        // A page walks its records in list order, newest first, and ids are UUIDv7 of `startedAt`: the next
+        // record is often the one just before the cursor. One step back reaches it without descending from
+        // the root (MDB_SET_KEY does when the key is off the cursor's leaf). After two misses in a row (a
+        // member's or a filter's events, far apart) the cursor stops trying.
+        if positioned, neighbourMisses < 2, let c = box.cursor {
+            var pk = MDB_val()
+            var pv = MDB_val()
+            let rc = mdb_cursor_get(c, &pk, &pv, MDB_PREV)
+            if rc == MDB_SUCCESS, pk.mv_size == key.count, let base = key.baseAddress, memcmp(pk.mv_data, base, key.count) == 0 {
+                k = pk
+                v = pv
+                neighbourMisses = 0
+                return try body(UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+            }
+            if rc != MDB_NOTFOUND { try check(rc, "mdb_cursor_get") }
+            neighbourMisses += 1
+        }
         // MDB_SET_KEY (not MDB_SET): it points `k` at the key in the map, not at the caller's bytes.
         k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         guard try move(MDB_SET_KEY) else { return nil }

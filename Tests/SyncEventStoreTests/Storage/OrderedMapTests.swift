@@ -77,6 +77,21 @@ struct OrderedMapTests {
                 if let after { #expect(try cursor.key == after) }
             }
         }
+        // Exact look-ups in descending order through one cursor, as a page reads its records (LMDB tries
+        // the key just before the cursor first): neighbours, small gaps, absent keys, jumps back up.
+        var walker = try txn.makeCursor(.indexes)
+        func lookUp(_ key: [UInt8]) throws {
+            let got = try key.withUnsafeBytes { p in try walker.withValue(at: p) { Array($0) } }
+            #expect(got == model[key])
+            if got != nil { #expect(try walker.key == key) }
+        }
+        var i = sorted.count - 1
+        while i >= 0 {
+            try lookUp(sorted[i])
+            if r.next() % 5 == 0 { try lookUp(Self.randomKey(&r)) }
+            if r.next() % 7 == 0 { try lookUp(sorted[min(sorted.count - 1, i + 1 + Int(r.next() % 4))]) }
+            i -= 1 + Int(r.next() % 3)
+        }
     }
 
     @Test(arguments: [UInt64(1), 2, 3])
