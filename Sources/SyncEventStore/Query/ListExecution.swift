@@ -131,7 +131,7 @@ struct ListExecution<Txn: StorageReadTransaction> {
         if let needle, !needle.isEmpty,
             let keys = try SearchIndex.candidates(
                 txn, org: org, needle: needle.bytes,
-                maximum: try SearchIndex.candidateBudget(
+                maximum: SearchIndex.candidateBudget(
                     txn, org: org, pageSize: request.limit + 1, floor: searchCandidateLimit, balance: searchBalance))
         {
             if keys.isEmpty { return nil }

@@ -78,10 +78,17 @@ enum SearchIndex {
 
     /// The `meta` key of an organization's seq counter. Seqs are numbered per organization, so that
     /// each container chunk holds one organization's events densely.
-    static func seqCounterKey(_ org: TypeID) -> [UInt8] {
-        var key = seqCounterPrefix
-        org.appendBytes(to: &key)
-        return key
+    static func seqCounterKey(_ org: TypeID) -> [UInt8] { seqCounterKey(organization: org.bytes) }
+
+    /// The key of an organization's seq counter, from the organization's 16 id bytes.
+    static func seqCounterKey(organization: [UInt8]) -> [UInt8] { seqCounterPrefix + organization }
+
+    /// Seqs assigned so far in the organization whose counter is at `key` (0 before its first event).
+    static func assignedSeqs(_ txn: some StorageReadTransaction, counter key: [UInt8]) throws -> UInt32 {
+        try txn.withValue(.meta, key) { v -> UInt32 in
+            guard v.count == 4 else { throw StorageError.corrupted("search seq counter of \(v.count) bytes") }
+            return v.loadUnaligned(as: UInt32.self).littleEndian
+        } ?? 0
     }
 
     /// The next search seq of `org`.
@@ -92,7 +99,7 @@ enum SearchIndex {
     /// Reserves `count` consecutive seqs of `org`; returns the first.
     static func reserveSeqs(_ txn: some StorageWriteTransaction, org: TypeID, count: Int) throws -> UInt32 {
         let key = seqCounterKey(org)
-        let current = try txn.withValue(.meta, key) { $0.loadUnaligned(as: UInt32.self).littleEndian } ?? 0
+        let current = try assignedSeqs(txn, counter: key)
         guard UInt64(current) + UInt64(count) < UInt64(UInt32.max) else {
             throw StorageError.storageFull(limit: Int(UInt32.max))
         }
@@ -157,11 +164,10 @@ enum SearchIndex {
     /// `searchCandidateLimit`) holds in organizations below ~650,000 events.
     static func candidateBudget<Txn: StorageReadTransaction>(
         _ txn: Txn, org: [UInt8], pageSize: Int, floor: Int, balance: Double
-    ) throws -> Int {
+    ) -> Int {
         guard balance > 0 else { return floor }
-        var key = seqCounterPrefix
-        key += org
-        let assigned = try txn.withValue(.meta, key) { $0.count == 4 ? $0.loadUnaligned(as: UInt32.self).littleEndian : 0 } ?? 0
+        // Planning only: a damaged counter (which `verify` reports) leaves the limit at its floor.
+        let assigned = (try? assignedSeqs(txn, counter: seqCounterKey(organization: org))) ?? 0
         let budget = (balance * Double(max(pageSize, 1)) * Double(assigned)).squareRoot()
         return max(floor, Int(min(budget, Double(Int32.max))))
     }

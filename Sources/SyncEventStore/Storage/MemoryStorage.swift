@@ -232,12 +232,7 @@ final class MemoryStorage: KeyValueStorage {
             waiting.subtract(1, ordering: .relaxed)
             let txn = MemoryWriteTransaction(tables: try snapshot())
             let result = try body(txn)
-            try commits.timed {
-                try committed.withLock { state in
-                    guard state != nil else { throw StorageError.closed }
-                    state = txn.tables
-                }
-            }
+            try publish(txn)
             return result
         }
     }
@@ -250,11 +245,16 @@ final class MemoryStorage: KeyValueStorage {
             group.open(txn)
             run()
             _ = group.close()
-            try commits.timed {
-                try committed.withLock { state in
-                    guard state != nil else { throw StorageError.closed }
-                    state = txn.tables
-                }
+            try publish(txn)
+        }
+    }
+
+    /// Commits `txn`: its tables become the state every later transaction starts from.
+    private func publish(_ txn: MemoryWriteTransaction) throws {
+        try commits.timed {
+            try committed.withLock { state in
+                guard state != nil else { throw StorageError.closed }
+                state = txn.tables
             }
         }
     }
