@@ -113,6 +113,10 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
                 for table in Table.allCases {
                     var dbi: MDB_dbi = 0
                     try check(mdb_dbi_open(txn, table.name, UInt32(MDB_CREATE), &dbi), "mdb_dbi_open \(table.name)")
+                    // The default order, compared a word at a time: a page's record look-ups descend a
+                    // 1M-record tree about 20 comparisons deep each, and `memcmp` through the default's
+                    // wrapper was ~15 % of a page of scattered records.
+                    try check(mdb_set_compare(txn, dbi, clmdb_byte_order()), "mdb_set_compare \(table.name)")
                     dbis.append(dbi)
                 }
                 let rc = mdb_txn_commit(txn)
