@@ -84,14 +84,17 @@ public enum ListQueryValidator {
     }
 
     static func received(_ items: [QueryItem], _ name: String) -> Received {
-        var values: [String] = []
+        // Counted without collecting: every page request looks up seven names.
+        var first: String?
+        var count = 0
         for item in items where item.name.utf8.elementsEqual(name.utf8) {
-            values.append(item.value)
+            if count == 0 { first = item.value }
+            count += 1
         }
-        switch values.count {
+        switch count {
         case 0: return .absent
-        case 1: return .single(values[0])
-        default: return .list(count: values.count)
+        case 1: return .single(first!)
+        default: return .list(count: count)
         }
     }
 
@@ -175,8 +178,9 @@ public enum ListQueryValidator {
         _ value: Received, prefix: String, path: String, into issues: inout [ValidationIssue]
     ) -> String? {
         let expectedLength = prefix.utf16.count + 1 + TypeIDText.suffixLength
-        let lengthMessage = "TypeID must be \(expectedLength) characters (\(prefix)_<26 char suffix>)"
         func checkLength(_ length: Int, origin: String) {
+            guard length != expectedLength else { return }
+            let lengthMessage = "TypeID must be \(expectedLength) characters (\(prefix)_<26 char suffix>)"
             if length > expectedLength {
                 issues.append(ZodIssues.exactLength(
                     origin: origin, tooBig: true, length: expectedLength, message: lengthMessage, path))
