@@ -205,31 +205,42 @@ enum SearchIndex {
         var readers: [PostingReader] = Array(repeating: PostingReader(), count: streams.count)
         var base = streams[0].chunk
         while let chunk = base {
-            // A chunk that one of the other grams never reaches holds no candidate.
-            var present = true
-            for i in streams.indices.dropFirst() where present { present = try streams[i].seek(chunk) }
-            if present {
-                for i in streams.indices { try readers[i].load(streams[i]) }
-                // Intersect lazily in value order, decoding only as far as the walk goes: a dense needle is
-                // given up after a sample of the rarest gram, not after decoding all of it.
-                values: while let v = readers[0].next() {
-                    seen += 1
-                    for i in readers.indices.dropFirst() {
-                        guard let w = readers[i].seek(v) else {
-                            seen += readers[0].remaining
+            try readers[0].load(streams[0])
+            // The other grams' containers of this chunk are found and loaded only when a value of the rarest
+            // gram gets that far: a 12-hex SHA prefix has 10 grams, each in ~1.7 % of the events of a large
+            // organization, and two or three of them usually leave no value in a chunk. Loading all ten for
+            // every chunk was most of such a `q`'s time.
+            var loaded = 1
+            let seenBefore = seen
+            // Intersect lazily in value order, decoding only as far as the walk goes: a dense needle is
+            // given up after a sample of the rarest gram, not after decoding all of it.
+            values: while let v = readers[0].next() {
+                seen += 1
+                for i in readers.indices.dropFirst() {
+                    if i == loaded {
+                        // A chunk that one of the other grams never reaches holds no candidate; no value of
+                        // it was taken yet (a candidate passes every gram), and it counts as unseen.
+                        guard try streams[i].seek(chunk) else {
+                            seen = seenBefore
                             break values
                         }
-                        if w != v { continue values }
+                        try readers[i].load(streams[i])
+                        loaded += 1
                     }
-                    seqs.append(chunk << chunkBits | UInt32(v))
-                    // Dense: the walk finds `limit` matches sooner than the whole list would be built. Once
-                    // the values intersected so far are a fair sample, a needle whose matches would pass
-                    // `maximum` at that rate is left to the walk too (`q=manual`: a tenth of all events).
-                    if seqs.count > maximum { return nil }
-                    if seen >= 256 {
-                        let (budget, overflow) = maximum.multipliedReportingOverflow(by: seen)
-                        if !overflow && seqs.count * baseTotal > budget { return nil }
+                    guard let w = readers[i].seek(v) else {
+                        seen += readers[0].remaining
+                        break values
                     }
+                    if w != v { continue values }
+                }
+                seqs.append(chunk << chunkBits | UInt32(v))
+                // Dense: the walk finds `limit` matches sooner than the whole list would be built. Once
+                // the values intersected so far are a fair sample, a needle whose matches would pass
+                // `maximum` at that rate is left to the walk too (`q=manual`: a tenth of all events).
+                if seqs.count > maximum { return nil }
+                if seen >= 256 {
+                    let (budget, overflow) = maximum.multipliedReportingOverflow(by: seen)
+                    if !overflow && seqs.count * baseTotal > budget { return nil }
                 }
             }
             base = try streams[0].next()
@@ -324,9 +335,22 @@ struct GramContainers<Cursor: StorageCursor> {
     /// Moves forward to the container of `target` (after ``first()``; chunks only grow); `false` when the
     /// gram has none.
     mutating func seek(_ target: UInt32) throws -> Bool {
+        if let c = chunk, c < target, target - c > Self.stepsBeforeDescent {
+            // Far behind (a gram the intersection seldom needs): one descent instead of a step a container.
+            var key = prefix
+            withUnsafeBytes(of: target.bigEndian) { key.append(contentsOf: $0) }
+            guard try cursor.seek(atOrAfter: key) else {
+                chunk = nil
+                return false
+            }
+            _ = try readChunk()
+        }
         while let c = chunk, c < target { _ = try next() }
         return chunk == target
     }
+
+    /// Containers a ``seek(_:)`` steps over one by one before it descends from the root instead.
+    static var stepsBeforeDescent: UInt32 { 8 }
 
     /// Calls `body` with the current container's bytes.
     func withContainer<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {

@@ -31,6 +31,68 @@ import Testing
         }
     }
 
+    /// `SearchIndex.candidates` against a set intersection, over a needle of 6 grams spread across 80
+    /// chunks: each gram misses some chunks, the last one 30 in a row (so that it is reached by a descent,
+    /// not step by step), and the densities differ per gram and chunk, so that a chunk is often left after
+    /// the first one or two grams. Both engines.
+    @Test(arguments: [UInt64(1), 2, 3, 4])
+    func candidatesAreTheIntersectionAcrossManyChunks(seed: UInt64) throws {
+        let dir = TemporaryDirectory()
+        let lmdb = try LMDBStorage(path: dir.sub("kv"), configuration: LMDBOptions())
+        defer { lmdb.close() }
+        try checkCandidates(MemoryStorage(), seed: seed)
+        try checkCandidates(lmdb, seed: seed)
+    }
+
+    func checkCandidates<S: KeyValueStorage>(_ storage: S, seed: UInt64) throws {
+        var rng = SeededRandomSource(seed: seed)
+        let org = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let needle = Array("abcdefgh".utf8)
+        let grams = SearchIndex.needleGrams(needle)
+        #expect(grams.count == 6)
+        var postings: [[UInt32]] = []
+        try storage.write { txn in
+            for (n, gram) in grams.enumerated() {
+                var seqs: [UInt32] = []
+                for chunk: UInt32 in 0..<80 {
+                    // Each gram misses a tenth of the chunks, and the last one chunks 20–49 as well.
+                    if rng.next() % 10 == 0 || (n == 5 && (20..<50).contains(chunk)) { continue }
+                    // Dense in some chunks (a bitmap), sparse in others; the first gram rarest.
+                    let count = switch n {
+                    case 0: Int.random(in: 1...60, using: &rng)
+                    case 1: Int.random(in: 20...8000, using: &rng)
+                    default: Int.random(in: 4000...8100, using: &rng)
+                    }
+                    var container = PostingContainer()
+                    for _ in 0..<count { _ = container.insert(UInt16.random(in: 0..<UInt16(SearchIndex.chunkSize), using: &rng)) }
+                    let key = org.withUnsafeBytes { SearchIndex.containerKey(org: $0, gram: gram, chunk: chunk) }
+                    try txn.put(.search, key, container.encoded())
+                    var reader = PostingReader()
+                    let stored = try #require(try txn.get(.search, key))
+                    stored.withUnsafeBytes { reader.load($0) }
+                    while let v = reader.next() { seqs.append(chunk << SearchIndex.chunkBits | UInt32(v)) }
+                }
+                postings.append(seqs)
+            }
+            // Every seq of the rarest gram gets a list position (a candidate is one of them; only the
+            // intersection's are read).
+            for seq in postings[0] {
+                let key = org.withUnsafeBytes { SearchIndex.seqKey(org: $0, seq: seq) }
+                var order: [UInt8] = []
+                OrderKey(startedAt: Int64(seq % 977), id: TypeID(prefix: .event, high: UInt64(seq), low: 7)).append(to: &order)
+                try txn.put(.search, key, order)
+            }
+        }
+        var expected = Set(postings[0])
+        for p in postings.dropFirst() { expected.formIntersection(p) }
+        let expectedKeys = expected.map { OrderKey(startedAt: Int64($0 % 977), id: TypeID(prefix: .event, high: UInt64($0), low: 7)) }.sorted()
+        #expect(expected.count >= 10, "the data should leave a real intersection")
+        let found = try storage.read { txn in
+            try SearchIndex.candidates(txn, org: org, needle: needle, maximum: 1_000_000)
+        }
+        #expect(found == expectedKeys)
+    }
+
     /// A gram's total is exact up to ``GramContainers/sampledContainers`` containers and estimated from the
     /// newest ones past that; a gram's neighbours in the table (other grams) never count.
     @Test func gramTotalsAreExactWhenSmallAndEstimatedWhenLarge() throws {
