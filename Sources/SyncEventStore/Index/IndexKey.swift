@@ -9,7 +9,9 @@ enum IndexKind: UInt8, CaseIterable, Sendable {
     case organization = 1
     /// `org ‖ instance ‖ order`.
     case instance = 2
-    /// `org ‖ target ‖ order` (events with a target only).
+    /// `org ‖ target ‖ order` (events with a target only) → the event type's code (1 byte), so that a page of
+    /// a target and an event type passes over the other types without reading their records. Entries
+    /// written before the value existed are empty: the record is checked instead.
     case target = 3
     /// `org ‖ eventType ‖ order`.
     case eventType = 4
@@ -109,6 +111,22 @@ enum IndexKey {
         return k
     }
 
+    /// The value stored with the index entry `key` of record `r`: the event type's code for a `target`
+    /// entry, empty for every other kind.
+    static func entryValue(_ key: [UInt8], of r: RecordView) -> [UInt8] {
+        key.first == IndexKind.target.rawValue ? [r.eventTypeCode] : []
+    }
+
+    /// Whether `value` is right for an index entry of `kind` of record `r` (an empty `target` value, written
+    /// before entries carried the event type, is right too).
+    static func entryValueIsValid(_ value: UnsafeRawBufferPointer, kind: UInt8, of r: RecordView) -> Bool {
+        guard kind == IndexKind.target.rawValue else { return value.isEmpty }
+        return value.isEmpty || (value.count == 1 && value[0] == r.eventTypeCode)
+    }
+
+    /// The length of a `target` entry's key in the bulk path's arena, where its 1-byte value follows it.
+    static func targetKeyLength() -> Int { 1 + 16 + 16 + orderSuffixLength }
+
     /// Every index key of a record, in a fixed order (queue heads of targets excepted: see
     /// ``IndexKind/ready``).
     static func keys(for r: RecordView) -> [[UInt8]] {
@@ -125,8 +143,9 @@ enum IndexKey {
     }
 
     /// Appends every index key of a record to `arena`, one after the other, and the end offset of each to
-    /// `ends` (the bulk path: no allocation per key).
-    static func appendKeys(for r: RecordView, to arena: inout [UInt8], ends: inout [Int]) {
+    /// `ends` (the bulk path: no allocation per key). With `values`, a `target` key is followed by its
+    /// value (``entryValue(_:of:)``) before its end.
+    static func appendKeys(for r: RecordView, to arena: inout [UInt8], ends: inout [Int], values: Bool = false) {
         let org = r.organizationBytes
         let instance = r.instanceBytes
         let target = r.targetBytes
@@ -147,7 +166,9 @@ enum IndexKey {
             arena.append(IndexKind.target.rawValue)
             arena.append(contentsOf: org)
             arena.append(contentsOf: target)
-            finishList()
+            appendOrder(startedAt: started, id: id, to: &arena)
+            if values { arena.append(r.eventTypeCode) }
+            ends.append(arena.count)
         }
         arena.append(IndexKind.eventType.rawValue)
         arena.append(contentsOf: org)

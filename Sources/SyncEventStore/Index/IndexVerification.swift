@@ -36,10 +36,15 @@ extension Engine {
             var more = try records.first()
             while more {
                 try records.withCurrent { key, value in
-                    guard let keys = checkRecord(key: key, value: value, in: txn, &problems) else { return }
+                    guard let keys = checkRecord(key: key, value: value, in: txn, &problems),
+                        let view = try? RecordView(value)
+                    else { return }
                     for k in keys {
-                        if try txn.withValue(.indexes, k, { _ in true }) == true {
+                        if let valid = try txn.withValue(.indexes, k, { IndexKey.entryValueIsValid($0, kind: k[0], of: view) }) {
                             found[Int(k[0])] += 1
+                            if !valid {
+                                problems.report("event \(TypeID(prefix: .event, bytes: key)): \(IndexKind(rawValue: k[0])!.name) index entry \(hex(k)) holds a wrong value")
+                            }
                         } else {
                             problems.report("event \(TypeID(prefix: .event, bytes: key)): missing \(IndexKind(rawValue: k[0])!.name) index entry \(hex(k))")
                         }

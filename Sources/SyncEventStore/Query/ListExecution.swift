@@ -137,8 +137,8 @@ struct ListExecution<Txn: StorageReadTransaction> {
             if keys.isEmpty { return nil }
             streams.append(OrderStream(keys: keys))
         }
-        func range(_ prefix: [UInt8]) throws -> RangeStream<Txn.Cursor> {
-            RangeStream(cursor: try txn.makeCursor(.indexes), prefix: prefix)
+        func range(_ prefix: [UInt8], valueCode: UInt8? = nil) throws -> RangeStream<Txn.Cursor> {
+            RangeStream(cursor: try txn.makeCursor(.indexes), prefix: prefix, valueCode: valueCode)
         }
         if !wide, let scope = instanceScope {
             if scope.isEmpty { return nil }
@@ -152,9 +152,10 @@ struct ListExecution<Txn: StorageReadTransaction> {
             streams.append(OrderStream(range: try range(IndexKey.prefix(.status, org, [s.code]))))
         }
         if let t = request.connectorTargetId {
-            // A target holds few events: walking it and checking the event type on each record is cheaper
-            // than leapfrogging into the (dense) event-type stream.
-            streams.append(OrderStream(range: try range(IndexKey.prefix(.target, org, t.bytes))))
+            // A target holds few events: walking it is cheaper than leapfrogging into the (dense) event-type
+            // stream. Its entries carry the event type, so the other types are passed over without reading
+            // their records (entries written before they carried it are checked on the record).
+            streams.append(OrderStream(range: try range(IndexKey.prefix(.target, org, t.bytes), valueCode: request.eventType?.code)))
         } else if let e = request.eventType {
             streams.append(OrderStream(range: try range(IndexKey.prefix(.eventType, org, [e.code]))))
         }

@@ -6,12 +6,16 @@ import Glibc
 struct RangeStream<C: StorageCursor> {
     private var cursor: C
     let prefix: [UInt8]
+    /// Entries whose 1-byte value is another code are passed over (a `target` range for one event type);
+    /// entries with an empty value are kept.
+    let valueCode: UInt8?
     private(set) var current: OrderKey?
     private var started = false
 
-    init(cursor: C, prefix: [UInt8]) {
+    init(cursor: C, prefix: [UInt8], valueCode: UInt8? = nil) {
         self.cursor = cursor
         self.prefix = prefix
+        self.valueCode = valueCode
     }
 
     /// The first key `>= target`, or `nil` when the range has none.
@@ -39,10 +43,24 @@ struct RangeStream<C: StorageCursor> {
 
     private mutating func load() throws {
         let p = prefix
-        current = try cursor.withCurrent { k, _ -> OrderKey? in
-            guard k.count == p.count + 24 else { return nil }
-            let same = p.withUnsafeBytes { pb in memcmp(pb.baseAddress!, k.baseAddress!, p.count) == 0 }
-            return same ? OrderKey(k, offset: p.count) : nil
+        let code = valueCode
+        while true {
+            var passed = false
+            current = try cursor.withCurrent { k, v -> OrderKey? in
+                guard k.count == p.count + 24 else { return nil }
+                let same = p.withUnsafeBytes { pb in memcmp(pb.baseAddress!, k.baseAddress!, p.count) == 0 }
+                guard same else { return nil }
+                if let code, v.count == 1, v[0] != code {
+                    passed = true
+                    return nil
+                }
+                return OrderKey(k, offset: p.count)
+            }
+            guard passed else { return }
+            guard try cursor.next() else {
+                current = nil
+                return
+            }
         }
     }
 }

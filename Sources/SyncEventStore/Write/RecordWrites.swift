@@ -39,11 +39,14 @@ extension StorageWriteTransaction {
                     // ~15 short keys a side: a linear search beats hashing each key byte by byte
                     // (which was ~10 % of a claim).
                     for k in oldKeys where !newKeys.contains(k) { try delete(.indexes, k) }
-                    for k in newKeys where !oldKeys.contains(k) { try put(.indexes, k, []) }
+                    let retyped = oldView.eventTypeCode != newView.eventTypeCode
+                    for k in newKeys where !oldKeys.contains(k) || (retyped && k[0] == IndexKind.target.rawValue) {
+                        try put(.indexes, k, IndexKey.entryValue(k, of: newView))
+                    }
                     try SearchIndex.update(self, old: oldView, new: newView)
                 }
             } else {
-                for k in newKeys { try put(.indexes, k, []) }
+                for k in newKeys { try put(.indexes, k, IndexKey.entryValue(k, of: newView)) }
                 try SearchIndex.update(self, old: nil, new: newView)
             }
         }
@@ -103,7 +106,7 @@ extension StorageWriteTransaction {
             records.ends.append(records.bytes.count)
             try records.bytes.withUnsafeBytes { all in
                 let view = try RecordView(UnsafeRawBufferPointer(rebasing: all[(start + 16)...]))
-                IndexKey.appendKeys(for: view, to: &indexKeys.bytes, ends: &indexKeys.ends)
+                IndexKey.appendKeys(for: view, to: &indexKeys.bytes, ends: &indexKeys.ends, values: true)
                 if let t = view.queueTarget { heads.insert(t) }
                 // Search order entry: org ‖ 0 ‖ seq → the order key.
                 orders.bytes.append(contentsOf: view.organizationBytes)
@@ -122,7 +125,7 @@ extension StorageWriteTransaction {
                         UnsafeRawBufferPointer(rebasing: all[(start + 16)..<records.ends[i]]))
             }
         }
-        try indexKeys.putSortedKeys(into: self, .indexes, keyLength: nil)
+        try indexKeys.putSortedKeys(into: self, .indexes, keyLength: nil, targetValues: true)
         try orders.putSortedKeys(into: self, .search, keyLength: 21)
         try batch.flush(self)
         for t in heads.sorted(by: { $0.lexicographicallyPrecedes($1) }) { try refreshQueueHead(t) }
@@ -166,8 +169,12 @@ struct BulkArena {
     }
 
     /// Writes the entries in ascending key order. Each entry is its key, or — with `keyLength` — a key of
-    /// that length followed by its value (otherwise the value is empty).
-    func putSortedKeys(into txn: some StorageWriteTransaction, _ table: Table, keyLength: Int?) throws {
+    /// that length followed by its value (otherwise the value is empty). With `targetValues`, an index
+    /// `target` entry is its key followed by its 1-byte value (sorting by key and value is sorting by key:
+    /// `target` keys have one length).
+    func putSortedKeys(
+        into txn: some StorageWriteTransaction, _ table: Table, keyLength: Int?, targetValues: Bool = false
+    ) throws {
         try bytes.withUnsafeBytes { all in
             let base = all.baseAddress!
             var order = [Int32](unsafeUninitializedCapacity: ends.count) { buffer, n in
@@ -200,6 +207,10 @@ struct BulkArena {
                 let i = Int(order[k])
                 let start = i == 0 ? 0 : ends[i - 1]
                 let end = ends[i]
+                if targetValues, all[start] == IndexKind.target.rawValue, end - start == IndexKey.targetKeyLength() + 1 {
+                    return (UnsafeRawBufferPointer(rebasing: all[start..<(end - 1)]),
+                            UnsafeRawBufferPointer(rebasing: all[(end - 1)..<end]))
+                }
                 guard let keyLength else { return (UnsafeRawBufferPointer(rebasing: all[start..<end]), empty) }
                 return (UnsafeRawBufferPointer(rebasing: all[start..<(start + keyLength)]),
                         UnsafeRawBufferPointer(rebasing: all[(start + keyLength)..<end]))
