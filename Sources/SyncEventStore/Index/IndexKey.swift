@@ -125,7 +125,7 @@ enum IndexKey {
     }
 
     /// The length of a `target` entry's key in the bulk path's arena, where its 1-byte value follows it.
-    static func targetKeyLength() -> Int { 1 + 16 + 16 + orderSuffixLength }
+    static let targetKeyLength = 1 + 16 + 16 + orderSuffixLength
 
     /// Every index key of a record, in a fixed order (queue heads of targets excepted: see
     /// ``IndexKind/ready``).

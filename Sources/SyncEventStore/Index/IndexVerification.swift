@@ -36,9 +36,7 @@ extension Engine {
             var more = try records.first()
             while more {
                 try records.withCurrent { key, value in
-                    guard let keys = checkRecord(key: key, value: value, in: txn, &problems),
-                        let view = try? RecordView(value)
-                    else { return }
+                    guard let (view, keys) = checkRecord(key: key, value: value, in: txn, &problems) else { return }
                     for k in keys {
                         if let valid = try txn.withValue(.indexes, k, { IndexKey.entryValueIsValid($0, kind: k[0], of: view) }) {
                             found[Int(k[0])] += 1
@@ -77,10 +75,11 @@ extension Engine {
     }
 
     /// Checks one record: key, checksum, and that its stored public JSON and search text are exactly what
-    /// its fields give. Returns its index keys, or `nil` (reported) when it is damaged.
+    /// its fields give. Returns the record (a view of `value`) and its index keys, or `nil` (reported) when
+    /// it is damaged.
     private func checkRecord(
         key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, in txn: S.ReadTxn, _ problems: inout ProblemList
-    ) -> [[UInt8]]? {
+    ) -> (RecordView, [[UInt8]])? {
         let name = key.count == 16 ? "event \(TypeID(prefix: .event, bytes: key))" : "record key \(hex(Array(key)))"
         let view: RecordView
         do { view = try RecordView(value) } catch {
@@ -105,7 +104,7 @@ extension Engine {
             problems.report("\(name): record cannot be decoded: \(SyncEventStoreError(error))\(note)")
             return nil
         }
-        return IndexKey.keys(for: view)
+        return (view, IndexKey.keys(for: view))
     }
 
     /// Whether the record the entry `key` points at has exactly this entry (a queue head: whether it is

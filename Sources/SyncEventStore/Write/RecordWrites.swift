@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CLMDB
 
 /// The only place records are written or removed: every change keeps every index (and the search
 /// index) consistent in the same transaction.
@@ -170,8 +166,7 @@ struct BulkArena {
 
     /// Writes the entries in ascending key order. Each entry is its key, or — with `keyLength` — a key of
     /// that length followed by its value (otherwise the value is empty). With `targetValues`, an index
-    /// `target` entry is its key followed by its 1-byte value (sorting by key and value is sorting by key:
-    /// `target` keys have one length).
+    /// `target` entry is its key followed by its 1-byte value.
     func putSortedKeys(
         into txn: some StorageWriteTransaction, _ table: Table, keyLength: Int?, targetValues: Bool = false
     ) throws {
@@ -181,39 +176,30 @@ struct BulkArena {
                 for i in 0..<ends.count { buffer[i] = Int32(i) }
                 n = ends.count
             }
-            ends.withUnsafeBufferPointer { ends in
-                @inline(__always) func range(_ i: Int32) -> (Int, Int) {
-                    let start = i == 0 ? 0 : ends[Int(i) - 1]
-                    return (start, (keyLength.map { start + $0 } ?? ends[Int(i)]) - start)
-                }
-                order.sort { a, b in
-                    let (sa, na) = range(a)
-                    let (sb, nb) = range(b)
-                    let n = min(na, nb)
-                    // Whole big-endian words first (cheaper than a call to memcmp), then the rest.
-                    var o = 0
-                    while o + 8 <= n {
-                        let x = (base + sa + o).loadUnaligned(as: UInt64.self).bigEndian
-                        let y = (base + sb + o).loadUnaligned(as: UInt64.self).bigEndian
-                        if x != y { return x < y }
-                        o += 8
+            try ends.withUnsafeBufferPointer { ends in
+                /// Where entry `i` starts, where its key ends and its value starts, and where it ends.
+                @inline(__always) func split(_ i: Int) -> (start: Int, keyEnd: Int, end: Int) {
+                    let start = i == 0 ? 0 : ends[i - 1]
+                    let end = ends[i]
+                    if let keyLength { return (start, start + keyLength, end) }
+                    if targetValues, all[start] == IndexKind.target.rawValue, end - start == IndexKey.targetKeyLength + 1 {
+                        return (start, end - 1, end)
                     }
-                    let c = n > o ? memcmp(base + sa + o, base + sb + o, n - o) : 0
-                    return c != 0 ? c < 0 : na < nb
+                    return (start, end, end)
                 }
-            }
-            let empty = UnsafeRawBufferPointer(start: nil, count: 0)
-            try txn.putSorted(table, count: order.count) { k in
-                let i = Int(order[k])
-                let start = i == 0 ? 0 : ends[i - 1]
-                let end = ends[i]
-                if targetValues, all[start] == IndexKind.target.rawValue, end - start == IndexKey.targetKeyLength() + 1 {
-                    return (UnsafeRawBufferPointer(rebasing: all[start..<(end - 1)]),
-                            UnsafeRawBufferPointer(rebasing: all[(end - 1)..<end]))
+                // The tables' own order (`clmdb_compare_bytes`), so that the puts are appends where they can be.
+                order.sort { a, b in
+                    let x = split(Int(a))
+                    let y = split(Int(b))
+                    var kx = MDB_val(mv_size: x.keyEnd - x.start, mv_data: UnsafeMutableRawPointer(mutating: base + x.start))
+                    var ky = MDB_val(mv_size: y.keyEnd - y.start, mv_data: UnsafeMutableRawPointer(mutating: base + y.start))
+                    return clmdb_compare_bytes(&kx, &ky) < 0
                 }
-                guard let keyLength else { return (UnsafeRawBufferPointer(rebasing: all[start..<end]), empty) }
-                return (UnsafeRawBufferPointer(rebasing: all[start..<(start + keyLength)]),
-                        UnsafeRawBufferPointer(rebasing: all[(start + keyLength)..<end]))
+                try txn.putSorted(table, count: order.count) { k in
+                    let e = split(Int(order[k]))
+                    return (UnsafeRawBufferPointer(rebasing: all[e.start..<e.keyEnd]),
+                            UnsafeRawBufferPointer(rebasing: all[e.keyEnd..<e.end]))
+                }
             }
         }
     }
