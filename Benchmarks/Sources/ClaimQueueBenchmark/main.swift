@@ -23,6 +23,9 @@ let storeOnly = ProcessInfo.processInfo.environment["CLAIM_BENCH_STORE_ONLY"] ==
 let idMode = ProcessInfo.processInfo.environment["CLAIM_BENCH_IDS"] ?? "time"
 precondition(idMode == "time" || idMode == "random", "CLAIM_BENCH_IDS is time or random")
 let limit = 10
+// CLAIM_BENCH_NO_TARGETS=1 gives no event a target of its own (only the blocked 10 % keep theirs): what the
+// per-target entries of the claimed events cost.
+let noTargets = ProcessInfo.processInfo.environment["CLAIM_BENCH_NO_TARGETS"] == "1"
 let now = Timestamp(millisecondsSince1970: 1_767_000_000_000)
 
 func seed(_ n: Int, into store: SyncEventStore, peer: SQLitePeer) throws {
@@ -44,7 +47,7 @@ func seed(_ n: Int, into store: SyncEventStore, peer: SQLitePeer) throws {
     }
     let blocked = n / 10
     for i in 0..<n {
-        let target: TypeID? = i < blocked ? busy[i % busy.count] : (i % 2 == 0 ? nil : id(.connectorTarget))
+        let target: TypeID? = i < blocked ? busy[i % busy.count] : (i % 2 == 0 || noTargets ? nil : id(.connectorTarget))
         let startedAt = Timestamp(millisecondsSince1970: now.millisecondsSince1970 - 86_400_000 + Int64(i))
         events.append(SyncEvent(
             id: eventID(startedAt), organizationId: org, connectorInstanceId: instances[i % 10], connectorTargetId: target,

@@ -1,6 +1,9 @@
 import Crypto
 
-/// The kinds of secondary index entries, the first byte of every key in the `indexes` table.
+/// The kinds of secondary index entries, the first byte of every key in the `indexes` table, except the
+/// per-target kinds (``targetStatus``, ``targetQueue``, ``queueHead``): their keys start
+/// `perTarget ‖ target ‖ kind`, so that a claim, which changes all three for a target, rewrites one leaf
+/// page of the tree instead of three far apart (``IndexKey/kind(of:)`` reads either form; format 4).
 ///
 /// List indexes end in the order suffix `~startedAt ‖ ~id` (bitwise complements), so that ascending key
 /// order is `startedAt` descending, then `id` descending: a page is a forward range walk.
@@ -19,7 +22,7 @@ enum IndexKind: UInt8, CaseIterable, Sendable {
     case status = 5
     /// `org ‖ instance ‖ status ‖ order`: the common instance+status shape, and a member's status view.
     case instanceStatus = 6
-    /// `target ‖ status ‖ order`: the worker's per-target look-ups.
+    /// `target ‖ status ‖ order` (under ``perTarget``): the worker's per-target look-ups.
     case targetStatus = 7
     /// `target ‖ sha key ‖ id`: push de-duplication (push events with a target and a revision).
     case pushRevision = 8
@@ -28,15 +31,22 @@ enum IndexKind: UInt8, CaseIterable, Sendable {
     case delayed = 9
     /// `leaseExpiresAt ↑ ‖ id ↑`: running events with a lease.
     case lease = 10
-    /// `target ‖ startedAt ↑ ‖ id ↑`: each target's ready queued events, oldest first.
+    /// `target ‖ startedAt ↑ ‖ id ↑` (under ``perTarget``): each target's ready queued events, oldest first.
     case targetQueue = 11
     /// `startedAt ↑ ‖ id ↑`: the claim queue, in claim order. It holds every ready event without a target
     /// and, for each target without a `running` event, its oldest ready event (its queue head): every
     /// entry is claimable, so a claim reads `limit` entries. Heads are kept by `refreshQueueHead`, not
     /// derived from one record.
     case ready = 12
-    /// `target ‖ startedAt ↑ ‖ id ↑`: which event of a target is in the claim queue (at most one).
+    /// `target ‖ startedAt ↑ ‖ id ↑` (under ``perTarget``): which event of a target is in the claim queue (at
+    /// most one).
     case queueHead = 13
+    /// Not a kind of its own: the leading byte of the per-target kinds (``targetStatus``, ``targetQueue``,
+    /// ``queueHead``), whose keys are `14 ‖ target ‖ kind ‖ rest`.
+    case perTarget = 14
+
+    /// Whether the kind's keys sit under ``perTarget``, grouped by target.
+    var isPerTarget: Bool { self == .targetStatus || self == .targetQueue || self == .queueHead }
 
     /// A short name for stats and verify output.
     var name: String {
@@ -54,6 +64,7 @@ enum IndexKind: UInt8, CaseIterable, Sendable {
         case .targetQueue: return "targetQueue"
         case .ready: return "ready"
         case .queueHead: return "queueHead"
+        case .perTarget: return "perTarget"
         }
     }
 }
@@ -88,9 +99,18 @@ enum IndexKey {
         return (unbiased(t), TypeID(prefix: .event, high: h, low: l))
     }
 
-    /// The key prefix of one list stream: kind, then its fixed parts.
+    /// The key prefix of one stream: kind, then its fixed parts; for a per-target kind (whose first part
+    /// is the target), `perTarget ‖ target ‖ kind`, then the other parts.
     static func prefix(_ kind: IndexKind, _ parts: [UInt8]...) -> [UInt8] {
-        var out: [UInt8] = [kind.rawValue]
+        var out: [UInt8] = []
+        if kind.isPerTarget, let target = parts.first {
+            out.append(IndexKind.perTarget.rawValue)
+            out.append(contentsOf: target)
+            out.append(kind.rawValue)
+            for p in parts.dropFirst() { out.append(contentsOf: p) }
+            return out
+        }
+        out.append(kind.rawValue)
         for p in parts { out.append(contentsOf: p) }
         return out
     }
@@ -101,6 +121,18 @@ enum IndexKey {
         if bytes.count <= 64 { return [UInt8(bytes.count)] + bytes }
         return [0xFF] + Array(SHA256.hash(data: bytes))
     }
+
+    /// The kind of the entry `key`: its first byte, or for an entry under ``IndexKind/perTarget`` the kind
+    /// byte after the target (``IndexKind/perTarget`` itself when that byte names no per-target kind).
+    static func kind(of key: UnsafeRawBufferPointer) -> UInt8 {
+        guard let first = key.first else { return 0 }
+        guard first == IndexKind.perTarget.rawValue else { return first }
+        guard key.count > 17, let kind = IndexKind(rawValue: key[17]), kind.isPerTarget else { return first }
+        return kind.rawValue
+    }
+
+    /// ``kind(of:)`` of a key held in an array.
+    static func kind(of key: [UInt8]) -> UInt8 { key.withUnsafeBytes { kind(of: $0) } }
 
     /// `startedAt ↑ ‖ id ↑`, the claim order.
     static func claimOrder(startedAt: Int64, id: UnsafeRawBufferPointer) -> [UInt8] {
@@ -184,8 +216,9 @@ enum IndexKey {
         arena.append(r.statusCode)
         finishList()
         if let target {
-            arena.append(IndexKind.targetStatus.rawValue)
+            arena.append(IndexKind.perTarget.rawValue)
             arena.append(contentsOf: target)
+            arena.append(IndexKind.targetStatus.rawValue)
             arena.append(r.statusCode)
             finishList()
         }
@@ -207,8 +240,9 @@ enum IndexKey {
                 arena.append(IndexKind.delayed.rawValue)
                 appendBE(biased(next.millisecondsSince1970), to: &arena)
             } else if let target {
-                arena.append(IndexKind.targetQueue.rawValue)
+                arena.append(IndexKind.perTarget.rawValue)
                 arena.append(contentsOf: target)
+                arena.append(IndexKind.targetQueue.rawValue)
             } else {
                 arena.append(IndexKind.ready.rawValue)
             }

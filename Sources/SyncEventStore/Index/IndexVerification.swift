@@ -38,13 +38,14 @@ extension Engine {
                 try records.withCurrent { key, value in
                     guard let (view, keys) = checkRecord(key: key, value: value, in: txn, &problems) else { return }
                     for k in keys {
-                        if let valid = try txn.withValue(.indexes, k, { IndexKey.entryValueIsValid($0, kind: k[0], of: view) }) {
-                            found[Int(k[0])] += 1
+                        let kind = IndexKey.kind(of: k)
+                        if let valid = try txn.withValue(.indexes, k, { IndexKey.entryValueIsValid($0, kind: kind, of: view) }) {
+                            found[Int(kind)] += 1
                             if !valid {
-                                problems.report("event \(TypeID(prefix: .event, bytes: key)): \(IndexKind(rawValue: k[0])!.name) index entry \(hex(k)) holds a wrong value")
+                                problems.report("event \(TypeID(prefix: .event, bytes: key)): \(IndexKind(rawValue: kind)!.name) index entry \(hex(k)) holds a wrong value")
                             }
                         } else {
-                            problems.report("event \(TypeID(prefix: .event, bytes: key)): missing \(IndexKind(rawValue: k[0])!.name) index entry \(hex(k))")
+                            problems.report("event \(TypeID(prefix: .event, bytes: key)): missing \(IndexKind(rawValue: kind)!.name) index entry \(hex(k))")
                         }
                     }
                 }
@@ -56,18 +57,25 @@ extension Engine {
             more = try entries.first()
             while more {
                 try entries.withCurrent { key, _ in
-                    if let kind = key.first { actual[Int(kind)] += 1 } else { problems.report("empty index key") }
+                    if key.isEmpty { problems.report("empty index key") } else { actual[Int(IndexKey.kind(of: key))] += 1 }
                 }
                 more = try entries.next()
             }
             for kind in 0..<256 where actual[kind] > found[kind] {
-                try txn.forEachKey(withPrefix: [UInt8(kind)]) { key in
-                    if let known = IndexKind(rawValue: UInt8(kind)) {
-                        if !(try isOwned(key, known, in: txn)) { problems.report("stray \(known.name) index entry \(hex(Array(key))) (no record has it)") }
-                    } else {
-                        problems.report("index entry of unknown kind \(kind): \(hex(Array(key)))")
+                // A per-target kind's entries sit under `perTarget`; entries left at their own byte (the
+                // layout before format 4) are strays too.
+                let known = IndexKind(rawValue: UInt8(kind))
+                let prefixes: [UInt8] = known?.isPerTarget == true ? [IndexKind.perTarget.rawValue, UInt8(kind)] : [UInt8(kind)]
+                for p in prefixes {
+                    try txn.forEachKey(withPrefix: [p]) { key in
+                        guard IndexKey.kind(of: key) == UInt8(kind) else { return true }
+                        if let known, known != .perTarget {
+                            if !(try isOwned(key, known, in: txn)) { problems.report("stray \(known.name) index entry \(hex(Array(key))) (no record has it)") }
+                        } else {
+                            problems.report("index entry of unknown kind \(kind): \(hex(Array(key)))")
+                        }
+                        return true
                     }
-                    return true
                 }
             }
             return problems.result
@@ -129,7 +137,7 @@ extension Engine {
         guard exists else { return false }
         if kind == .ready || kind == .queueHead, let t = recordTarget {
             guard let head = try expectedHead(of: t, in: txn) else { return false }
-            let expected = kind == .ready ? [kind.rawValue] + head : [kind.rawValue] + t + head
+            let expected = kind == .ready ? [kind.rawValue] + head : IndexKey.prefix(.queueHead, t) + head
             return key.elementsEqual(expected)
         }
         return try txn.withValue(.events, id.bytes) { value in
@@ -142,7 +150,7 @@ extension Engine {
     /// event, when no event of the target is `running` (what `refreshQueueHead` keeps).
     private func expectedHead(of target: [UInt8], in txn: S.ReadTxn) throws -> [UInt8]? {
         if try txn.hasKey(withPrefix: IndexKey.prefix(.targetStatus, target, [EventStatus.running.code])) { return nil }
-        let prefix = [IndexKind.targetQueue.rawValue] + target
+        let prefix = IndexKey.prefix(.targetQueue, target)
         var head: [UInt8]?
         try txn.forEachKey(withPrefix: prefix) { key in
             head = Array(UnsafeRawBufferPointer(rebasing: key[prefix.count...]))
@@ -153,12 +161,12 @@ extension Engine {
 
     /// Queue heads are not derived from one record: for every target with ready events (its
     /// `targetQueue` entries, themselves checked against the records), the head it should have must be
-    /// in `queueHead` and `ready`. Streams the `targetQueue` index; memory stays constant.
+    /// in `queueHead` and `ready`. Streams the per-target entries; memory stays constant.
     private func checkQueueHeads(in txn: S.ReadTxn, found: inout [Int], _ problems: inout ProblemList) throws {
         var targets: [[UInt8]] = []
         var last: [UInt8]? = nil
-        try txn.forEachKey(withPrefix: [IndexKind.targetQueue.rawValue]) { key in
-            guard key.count == 1 + 16 + 24 else { return true }
+        try txn.forEachKey(withPrefix: [IndexKind.perTarget.rawValue]) { key in
+            guard key.count == 1 + 16 + 1 + 24, key[17] == IndexKind.targetQueue.rawValue else { return true }
             let t = Array(UnsafeRawBufferPointer(rebasing: key[1..<17]))
             if t != last {
                 targets.append(t)
@@ -179,11 +187,12 @@ extension Engine {
         for t in targets {
             guard let head = try expectedHead(of: t, in: txn) else { continue }
             let id = head.withUnsafeBytes { IndexKey.idAtEnd(of: $0) }
-            for key in [[IndexKind.queueHead.rawValue] + t + head, [IndexKind.ready.rawValue] + head] {
+            for key in [IndexKey.prefix(.queueHead, t) + head, [IndexKind.ready.rawValue] + head] {
+                let kind = IndexKey.kind(of: key)
                 if try txn.withValue(.indexes, key, { _ in true }) == true {
-                    found[Int(key[0])] += 1
+                    found[Int(kind)] += 1
                 } else {
-                    problems.report("event \(id): missing \(IndexKind(rawValue: key[0])!.name) index entry \(hex(key))")
+                    problems.report("event \(id): missing \(IndexKind(rawValue: kind)!.name) index entry \(hex(key))")
                 }
             }
         }

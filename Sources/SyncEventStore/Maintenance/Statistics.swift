@@ -129,13 +129,14 @@ extension Engine {
             if try indexCursor.first() {
                 repeat {
                     try indexCursor.withCurrent { key, value in
-                        let kind = Int(key.first ?? 0)
+                        let kind = Int(IndexKey.kind(of: key))
                         indexEntries[kind] += 1
                         indexBytes[kind] += key.count + value.count
                     }
                 } while try indexCursor.next()
             }
-            var indexes = IndexKind.allCases.map {
+            // `perTarget` is a key byte, not a kind: listed only when it holds entries of no per-target kind.
+            var indexes = IndexKind.allCases.filter { $0 != .perTarget || indexEntries[Int($0.rawValue)] > 0 }.map {
                 StoreStatistics.IndexUsage(
                     name: $0.name, entries: indexEntries[Int($0.rawValue)], bytes: indexBytes[Int($0.rawValue)])
             }

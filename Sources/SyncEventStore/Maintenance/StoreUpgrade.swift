@@ -36,9 +36,35 @@ extension Engine {
             }
             for (k, v) in batch { try txn.put(.events, k, v) }
             done += batch.count
-            progress?("upgrading the store to format 3 (record checksums): \(done) of \(total) records")
+            progress?("upgrading the store to format 4 (record checksums): \(done) of \(total) records")
             guard more, let last = batch.last?.0 else { return }
             after = last
+        }
+    }
+
+    /// Moves the per-target index entries of a format 1 or 3 store (`kind ‖ target ‖ rest` for
+    /// `targetStatus`, `targetQueue` and `queueHead`) under ``IndexKind/perTarget``
+    /// (`perTarget ‖ target ‖ kind ‖ rest`), in batches, in the caller's transaction.
+    static func groupPerTargetEntries(_ txn: S.WriteTxn, progress: ((String) -> Void)?) throws {
+        var moved = 0
+        for kind in [IndexKind.targetStatus, .targetQueue, .queueHead] {
+            while true {
+                // Their values are empty (only `target` entries carry one).
+                var batch: [[UInt8]] = []
+                try txn.forEachKey(withPrefix: [kind.rawValue]) { k in
+                    batch.append(Array(k))
+                    return batch.count < 65_536
+                }
+                if batch.isEmpty { break }
+                for k in batch {
+                    try txn.delete(.indexes, k)
+                    // A damaged entry too short to hold a target is dropped: `verify` finds what is missing.
+                    guard k.count > 17 else { continue }
+                    try txn.put(.indexes, IndexKey.prefix(kind, Array(k[1..<17])) + k[17...], [])
+                }
+                moved += batch.count
+                progress?("upgrading the store to format 4 (index entries grouped by target): \(moved) entries moved")
+            }
         }
     }
 

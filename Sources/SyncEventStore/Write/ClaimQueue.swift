@@ -87,7 +87,7 @@ extension StorageWriteTransaction {
     /// unless the target has a `running` event. Called after every change to a record of the target
     /// that is or was ready or running.
     func refreshQueueHead(_ target: [UInt8]) throws {
-        let headPrefix = [IndexKind.queueHead.rawValue] + target
+        let headPrefix = IndexKey.prefix(.queueHead, target)
         var old: [UInt8]?
         try forEachKey(withPrefix: headPrefix) { key in
             old = Array(UnsafeRawBufferPointer(rebasing: key[headPrefix.count...]))
@@ -95,7 +95,7 @@ extension StorageWriteTransaction {
         }
         var new: [UInt8]?
         if try !hasKey(withPrefix: IndexKey.prefix(.targetStatus, target, [EventStatus.running.code])) {
-            let queuePrefix = [IndexKind.targetQueue.rawValue] + target
+            let queuePrefix = IndexKey.prefix(.targetQueue, target)
             try forEachKey(withPrefix: queuePrefix) { key in
                 new = Array(UnsafeRawBufferPointer(rebasing: key[queuePrefix.count...]))
                 return false
@@ -149,7 +149,7 @@ extension Engine {
             try txn.withValue(.events, id.bytes) { bytes in
                 let view = try RecordView(bytes)
                 let queueKinds: Set<UInt8> = [IndexKind.delayed.rawValue, IndexKind.targetQueue.rawValue, IndexKind.ready.rawValue]
-                for k in IndexKey.keys(for: view) where queueKinds.contains(k[0]) { try txn.put(.indexes, k, []) }
+                for k in IndexKey.keys(for: view) where queueKinds.contains(IndexKey.kind(of: k)) { try txn.put(.indexes, k, []) }
                 if let t = view.targetBytes { targets.insert(Array(t)) }
             }
         }

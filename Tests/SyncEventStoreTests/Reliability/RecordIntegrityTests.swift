@@ -81,12 +81,10 @@ struct RecordIntegrityTests {
             try txn.put(.meta, Engine<MemoryStorage>.formatKey, [1])
         }
         store.close()
-        let heard = Lines()
-        var configuration = Configuration()
-        configuration.progress = { heard.append($0) }
-        store = try SyncEventStore.open(at: path, configuration: configuration)
+        let heard: Lines
+        (store, heard) = try openHearingProgress(path)
         defer { store.close() }
-        #expect(heard.all.contains { $0.contains("format 3") }, "\(heard.all)")
+        #expect(heard.all.contains { $0.contains("format 4 (record checksums)") }, "\(heard.all)")
         #expect(try store.verifyIndexes() == [])
         #expect(try store.event(id: events[4321].id) == events[4321])
     }
@@ -116,10 +114,8 @@ struct RecordIntegrityTests {
         }
         #expect(try store.verifyIndexes() != [])
         store.close()
-        let heard = Lines()
-        var configuration = Configuration()
-        configuration.progress = { heard.append($0) }
-        store = try SyncEventStore.open(at: path, configuration: configuration)
+        let heard: Lines
+        (store, heard) = try openHearingProgress(path)
         defer { store.close() }
         #expect(heard.all.contains { $0.contains("Unicode 9.0") && $0.contains(StoreFormat.unicodeVersion) }, "\(heard.all)")
         #expect(try store.verifyIndexes() == [])
@@ -164,6 +160,14 @@ struct RecordIntegrityTests {
         let new = try after.write { try $0.get(.meta, Engine<MemoryStorage>.secretKey) }
         #expect(old != nil && new != nil && old != new)
     }
+}
+
+/// Opens the store at `path` with a progress callback; the store and what the callback heard.
+func openHearingProgress(_ path: String) throws -> (SyncEventStore, Lines) {
+    let heard = Lines()
+    var configuration = Configuration()
+    configuration.progress = { heard.append($0) }
+    return (try SyncEventStore.open(at: path, configuration: configuration), heard)
 }
 
 /// Lines collected from a `@Sendable` callback.

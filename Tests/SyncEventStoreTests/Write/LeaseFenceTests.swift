@@ -167,8 +167,9 @@ struct FormatMigrationTests {
         ]
         var store = try SyncEventStore.open(at: path)
         try store.record(contentsOf: events)
-        // Rewrite the queue indexes as format 1 had them.
+        // Rewrite the queue indexes as format 1 had them (per-target entries at their own key byte).
         try store.write { txn in
+            try moveToPreFormat4Layout(txn)
             for kind in [IndexKind.delayed, .targetQueue, .ready, .queueHead] {
                 var keys: [[UInt8]] = []
                 try txn.forEachKey(withPrefix: [kind.rawValue]) { keys.append(Array($0)); return true }
@@ -190,5 +191,50 @@ struct FormatMigrationTests {
         // t[1] runs; t[0]'s oldest ready event is the one at 30 (the one at 20 backs off until 500).
         #expect(try store.claimDue(now: ms(100), limit: 10).map(\.id) == [events[0].id, events[3].id])
         #expect(try store.claimDue(now: ms(600), limit: 10) == [])  // t[0] is busy now
+    }
+
+    /// A store of format 3 (per-target entries at their own key byte, far apart) gets them grouped under
+    /// their target on open: the same entries as a store written by this build, and `verify` passes.
+    @Test func aFormat3StoreGetsItsPerTargetEntriesGroupedOnOpen() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.sub("store")
+        var f = Fixtures(seed: 32)
+        let (org, instance) = (f.id(.organization), f.id(.connectorInstance))
+        let targets = (0..<40).map { _ in f.id(.connectorTarget) }
+        var events: [SyncEvent] = []
+        for (i, t) in targets.enumerated() {
+            events.append(queuedEvent(&f, org: org, instance: instance, target: t, at: Int64(10 * i + 1)))
+            events.append(queuedEvent(&f, org: org, instance: instance, target: t, at: Int64(10 * i + 2), next: i % 3 == 0 ? 5_000 : nil))
+            if i % 4 == 0 {
+                var done = queuedEvent(&f, org: org, instance: instance, target: t, at: Int64(10 * i + 3))
+                done.status = .completed
+                done.completedAt = ms(10 * Int64(i) + 4)
+                events.append(done)
+            }
+        }
+        var store = try SyncEventStore.open(at: path)
+        try store.record(contentsOf: events)
+        _ = try store.claimDue(now: ms(1_000), limit: 7)  // some targets running, their next events blocked
+        let written = try allIndexKeys(store)
+        #expect(written.contains { $0[0] == IndexKind.perTarget.rawValue && $0[17] == IndexKind.queueHead.rawValue })
+        try store.write { txn in
+            try moveToPreFormat4Layout(txn)
+            try txn.put(.meta, Array("format".utf8), [3])
+        }
+        let legacy = try allIndexKeys(store)
+        #expect(legacy != written && !legacy.contains { $0[0] == IndexKind.perTarget.rawValue })
+        #expect(try store.verifyIndexes().contains { $0.contains("missing connectorTarget+status index entry") })
+        store.close()
+        let heard: Lines
+        (store, heard) = try openHearingProgress(path)
+        defer { store.close() }
+        #expect(heard.all.contains { $0.contains("format 4 (index entries grouped by target)") }, "\(heard.all)")
+        #expect(try allIndexKeys(store) == written)
+        #expect(try store.verifyIndexes() == [])
+        #expect(try store.write { try $0.get(.meta, Array("format".utf8)) } == [4])
+        // The queue works on the moved entries: one claim per free target, in claim order.
+        let claimed = try store.claimDue(now: ms(1_000), limit: 100)
+        let running = Set(try store.allRecords().map(\.event).filter { $0.status == .running }.compactMap(\.connectorTargetId))
+        #expect(claimed.count == 40 - 7 && running.count == 40)
     }
 }

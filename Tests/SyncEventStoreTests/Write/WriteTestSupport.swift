@@ -64,3 +64,31 @@ func queuedEvent(_ f: inout Fixtures, org: TypeID, instance: TypeID, target: Typ
         eventType: eventType, status: .queued, summaryJson: ["trigger": .string("manual")],
         startedAt: ms(t), nextAttemptAt: next.map(ms))
 }
+
+/// Moves the per-target index entries back to the layout of formats 1–3 (`kind ‖ target ‖ rest`), to make
+/// stores of those formats.
+func moveToPreFormat4Layout(_ txn: any StorageWriteTransaction) throws {
+    var keys: [[UInt8]] = []
+    try txn.forEachKey(withPrefix: [IndexKind.perTarget.rawValue]) { key in
+        keys.append(Array(key))
+        return true
+    }
+    for k in keys {
+        try txn.delete(.indexes, k)
+        try txn.put(.indexes, [k[17]] + k[1..<17] + k[18...], [])
+    }
+}
+
+/// Every key of the `indexes` table, in key order.
+func allIndexKeys(_ store: SyncEventStore) throws -> [[UInt8]] {
+    try store.write { txn in
+        var keys: [[UInt8]] = []
+        var cursor = try txn.makeCursor(.indexes)
+        var more = try cursor.first()
+        while more {
+            keys.append(try cursor.key)
+            more = try cursor.next()
+        }
+        return keys
+    }
+}
