@@ -14,10 +14,12 @@ final class Engine<S: KeyValueStorage>: Sendable {
     static var formatKey: [UInt8] { Array("format".utf8) }
     static var secretKey: [UInt8] { Array("cursorSecret".utf8) }
     /// Format 4: the per-target index entries (`targetStatus`, `targetQueue`, `queueHead`) are grouped by
-    /// target under one leading byte (``IndexKind/perTarget``). Format 3: records end with a CRC-32C, and
-    /// the claim queue (`delayed`, `targetQueue`, `ready`, `queueHead` indexes) replaced the `due` index of
-    /// format 1. Stores of formats 1 and 3 are upgraded when they open; format 2 was never released (two
-    /// development branches used it for one half each).
+    /// target under one leading byte (``IndexKind/perTarget``), and `instanceStatus` entries are keyed
+    /// `org ‖ status ‖ instance` (key byte 15) instead of `org ‖ instance ‖ status` (byte 6): a claim
+    /// rewrites fewer, closer pages. Format 3: records end with a CRC-32C, and the claim queue (`delayed`,
+    /// `targetQueue`, `ready`, `queueHead` indexes) replaced the `due` index of format 1. Stores of formats
+    /// 1 and 3 are upgraded when they open; format 2 was never released (two development branches used it
+    /// for one half each).
     static var currentFormat: [UInt8] { [4] }
 
     /// Opens the engine over `storage`, creating the metadata of a new store and upgrading an older one;
@@ -35,11 +37,11 @@ final class Engine<S: KeyValueStorage>: Sendable {
                     // Records first (they get their checksum), then the per-target entries move under their
                     // target, then the claim queue is rebuilt from the records.
                     try Engine.upgradeRecordsFromFormat1(txn, progress: progress)
-                    try Engine.groupPerTargetEntries(txn, progress: progress)
+                    try Engine.regroupIndexEntriesForFormat4(txn, progress: progress)
                     try Engine.migrateFromFormat1(txn)
                     try txn.put(.meta, Engine.formatKey, Engine.currentFormat)
                 } else if format == [3] {
-                    try Engine.groupPerTargetEntries(txn, progress: progress)
+                    try Engine.regroupIndexEntriesForFormat4(txn, progress: progress)
                     try txn.put(.meta, Engine.formatKey, Engine.currentFormat)
                 } else if format != Engine.currentFormat {
                     throw StorageError.corrupted("store format \(format) is not supported (expected \(Engine.currentFormat))")

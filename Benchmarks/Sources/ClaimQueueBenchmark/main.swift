@@ -87,6 +87,18 @@ struct Setup {
     /// The same claims with their commit's time taken out.
     var storeWork: [Double] = []
     var peerWork: [Double] = []
+    /// Bytes each claim's commit wrote (its dirty pages and the meta page), from `/proc/self/io`.
+    var storeBytesWritten: [Int] = []
+}
+
+/// Bytes this process has passed to `write`-family calls so far (`wchar` of `/proc/self/io`; 0 where that
+/// file does not exist).
+func bytesWrittenSoFar() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix("wchar:") {
+        return Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) ?? 0
+    }
+    return 0
 }
 var setups: [Setup] = []
 for n in sizes.isEmpty ? [1_000, 100_000, 1_000_000] : sizes {
@@ -108,7 +120,9 @@ for round in 0..<roundCount {
         var ids: [String] = []
         let (store, peer) = (setups[k].store, setups[k].peer)
         let committed = store.commitStatistics.commitTime
+        let written = bytesWrittenSoFar()
         let storeTime = seconds(try clock.measure { claims = try store.claimDue(now: now, limit: limit) })
+        setups[k].storeBytesWritten.append(bytesWrittenSoFar() - written)
         setups[k].storeTimes.append(storeTime)
         setups[k].storeWork.append(storeTime - seconds(store.commitStatistics.commitTime - committed))
         if storeOnly && round > 0 {
@@ -147,6 +161,11 @@ print("\(roundCount) rounds per size, \(idMode) event ids\(storeOnly ? ", the st
 }
 table("Whole claim, commit included:", store: \.storeTimes, peer: \.peerTimes)
 table("Commit excluded (the claim's work inside its transaction):", store: \.storeWork, peer: \.peerWork)
+print("\nPages each claim's commit wrote (mean; 4 KiB pages, meta page included):")
+for s in setups where !s.storeBytesWritten.isEmpty {
+    let mean = Double(s.storeBytesWritten.reduce(0, +)) / Double(s.storeBytesWritten.count) / 4096
+    print(String(format: "%d queued: %.1f pages", s.n, mean))
+}
 for s in setups {
     s.store.close()
     try? FileManager.default.removeItem(atPath: s.directory)

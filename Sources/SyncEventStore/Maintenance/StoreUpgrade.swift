@@ -42,11 +42,32 @@ extension Engine {
         }
     }
 
-    /// Moves the per-target index entries of a format 1 or 3 store (`kind ‖ target ‖ rest` for
-    /// `targetStatus`, `targetQueue` and `queueHead`) under ``IndexKind/perTarget``
-    /// (`perTarget ‖ target ‖ kind ‖ rest`), in batches, in the caller's transaction.
-    static func groupPerTargetEntries(_ txn: S.WriteTxn, progress: ((String) -> Void)?) throws {
+    /// Rewrites the index entries of a format 1 or 3 store whose keys format 4 changed, in batches, in the
+    /// caller's transaction: the per-target ones (`kind ‖ target ‖ rest` for `targetStatus`, `targetQueue`
+    /// and `queueHead`) move under ``IndexKind/perTarget`` (`perTarget ‖ target ‖ kind ‖ rest`), and the
+    /// instance+status ones (`6 ‖ org ‖ instance ‖ status ‖ order`) become
+    /// `instanceStatus ‖ org ‖ status ‖ instance ‖ order`.
+    static func regroupIndexEntriesForFormat4(_ txn: S.WriteTxn, progress: ((String) -> Void)?) throws {
         var moved = 0
+        let legacyInstanceStatus: UInt8 = 6
+        while true {
+            var batch: [[UInt8]] = []
+            try txn.forEachKey(withPrefix: [legacyInstanceStatus]) { k in
+                batch.append(Array(k))
+                return batch.count < 65_536
+            }
+            if batch.isEmpty { break }
+            let length = 1 + 16 + 16 + 1 + IndexKey.orderSuffixLength
+            for k in batch {
+                try txn.delete(.indexes, k)
+                // A damaged entry of another length is dropped: `verify` finds what is missing.
+                guard k.count == length else { continue }
+                try txn.put(.indexes, IndexKey.prefix(.instanceStatus, Array(k[1..<17]), [k[33]], Array(k[17..<33])) + k[34...], [])
+            }
+            moved += batch.count
+            progress?("upgrading the store to format 4 (instance and status entries keyed status first): \(moved) entries moved")
+        }
+        moved = 0
         for kind in [IndexKind.targetStatus, .targetQueue, .queueHead] {
             while true {
                 // Their values are empty (only `target` entries carry one).

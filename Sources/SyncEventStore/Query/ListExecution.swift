@@ -2,7 +2,7 @@
 ///
 /// The plan picks index streams so that the walk touches only entries that can match:
 /// - the instance dimension: the one instance asked for, or the union of a member's instances
-///   (each through `instance ‖ status` when a status is asked for, else `instance`);
+///   (each through `status ‖ instance` when a status is asked for, else `instance`);
 /// - else `status`, when asked for; then `target` when asked for, else `eventType` when asked for (a
 ///   target's few events are cheaper to check one by one than to intersect with a dense stream);
 /// - the organization stream only when nothing else applies.
@@ -61,7 +61,7 @@ struct ListExecution<Txn: StorageReadTransaction> {
         case .admin: scoped = true
         case .member: scoped = !wide
         }
-        // The status comes from `instance ‖ status` or `status`; the target always has its stream; the
+        // The status comes from `status ‖ instance` or `status`; the target always has its stream; the
         // event type has one only without a target.
         return Guarantees(
             scope: scoped, status: request.status != nil, target: request.connectorTargetId != nil,
@@ -144,7 +144,7 @@ struct ListExecution<Txn: StorageReadTransaction> {
             if scope.isEmpty { return nil }
             let parts = try scope.map { instance in
                 try range(
-                    request.status.map { IndexKey.prefix(.instanceStatus, org, instance.bytes, [$0.code]) }
+                    request.status.map { IndexKey.prefix(.instanceStatus, org, [$0.code], instance.bytes) }
                         ?? IndexKey.prefix(.instance, org, instance.bytes))
             }
             streams.append(parts.count == 1 ? OrderStream(range: parts[0]) : OrderStream(union: parts))

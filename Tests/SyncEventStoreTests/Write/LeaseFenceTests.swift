@@ -193,8 +193,9 @@ struct FormatMigrationTests {
         #expect(try store.claimDue(now: ms(600), limit: 10) == [])  // t[0] is busy now
     }
 
-    /// A store of format 3 (per-target entries at their own key byte, far apart) gets them grouped under
-    /// their target on open: the same entries as a store written by this build, and `verify` passes.
+    /// A store of format 3 (per-target entries at their own key byte, far apart; instance+status entries
+    /// keyed instance first) gets format 4's keys on open: the same entries as a store written by this
+    /// build, and `verify` passes.
     @Test func aFormat3StoreGetsItsPerTargetEntriesGroupedOnOpen() throws {
         let dir = TemporaryDirectory()
         let path = dir.sub("store")
@@ -222,13 +223,15 @@ struct FormatMigrationTests {
             try txn.put(.meta, Array("format".utf8), [3])
         }
         let legacy = try allIndexKeys(store)
-        #expect(legacy != written && !legacy.contains { $0[0] == IndexKind.perTarget.rawValue })
+        #expect(legacy != written && !legacy.contains { $0[0] == IndexKind.perTarget.rawValue || $0[0] == IndexKind.instanceStatus.rawValue })
+        #expect(legacy.count == written.count && legacy.contains { $0[0] == 6 })
         #expect(try store.verifyIndexes().contains { $0.contains("missing connectorTarget+status index entry") })
         store.close()
         let heard: Lines
         (store, heard) = try openHearingProgress(path)
         defer { store.close() }
         #expect(heard.all.contains { $0.contains("format 4 (index entries grouped by target)") }, "\(heard.all)")
+        #expect(heard.all.contains { $0.contains("format 4 (instance and status entries keyed status first)") }, "\(heard.all)")
         #expect(try allIndexKeys(store) == written)
         #expect(try store.verifyIndexes() == [])
         #expect(try store.write { try $0.get(.meta, Array("format".utf8)) } == [4])

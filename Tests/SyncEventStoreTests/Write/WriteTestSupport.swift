@@ -65,17 +65,24 @@ func queuedEvent(_ f: inout Fixtures, org: TypeID, instance: TypeID, target: Typ
         startedAt: ms(t), nextAttemptAt: next.map(ms))
 }
 
-/// Moves the per-target index entries back to the layout of formats 1–3 (`kind ‖ target ‖ rest`), to make
-/// stores of those formats.
+/// Moves the index entries that format 4 keys differently back to the layout of formats 1–3, to make
+/// stores of those formats: per-target entries to `kind ‖ target ‖ rest`, instance+status entries to
+/// `6 ‖ org ‖ instance ‖ status ‖ order`.
 func moveToPreFormat4Layout(_ txn: any StorageWriteTransaction) throws {
-    var keys: [[UInt8]] = []
-    try txn.forEachKey(withPrefix: [IndexKind.perTarget.rawValue]) { key in
-        keys.append(Array(key))
-        return true
-    }
-    for k in keys {
-        try txn.delete(.indexes, k)
-        try txn.put(.indexes, [k[17]] + k[1..<17] + k[18...], [])
+    for byte in [IndexKind.perTarget.rawValue, IndexKind.instanceStatus.rawValue] {
+        var keys: [[UInt8]] = []
+        try txn.forEachKey(withPrefix: [byte]) { key in
+            keys.append(Array(key))
+            return true
+        }
+        for k in keys {
+            try txn.delete(.indexes, k)
+            if byte == IndexKind.perTarget.rawValue {
+                try txn.put(.indexes, [k[17]] + k[1..<17] + k[18...], [])
+            } else {
+                try txn.put(.indexes, [6] + k[1..<17] + k[18..<34] + [k[17]] + k[34...], [])
+            }
+        }
     }
 }
 
