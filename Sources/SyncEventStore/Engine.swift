@@ -1,3 +1,5 @@
+import Foundation
+
 /// The store's logic, written once over the storage protocol: LMDB and in-memory run exactly this code.
 final class Engine<S: KeyValueStorage>: Sendable {
     let storage: S
@@ -33,6 +35,9 @@ final class Engine<S: KeyValueStorage>: Sendable {
         self.searchBalance = searchBalance
         self.secret = try storage.write { txn in
             if let format = try txn.get(.meta, Engine.formatKey) {
+                if format == [1] || format == [3] {
+                    try Engine.refuseUpgradeWhileShared(storage)
+                }
                 if format == [1] {
                     // Records first (they get their checksum), then the per-target entries move under their
                     // target, then the claim queue is rebuilt from the records.
@@ -56,6 +61,16 @@ final class Engine<S: KeyValueStorage>: Sendable {
             return secret
         }
         try rebuildSearchIndexIfUnicodeChanged(progress: progress)
+    }
+
+    /// Throws when another process has the store open: an upgrade rewrites index entries that a process
+    /// of an older release, opened before, would go on reading and writing in the old layout.
+    static func refuseUpgradeWhileShared(_ storage: S) throws {
+        guard let lmdb = storage as? LMDBStorage, let pid = lmdb.otherProcessHoldingTheStore() else { return }
+        throw StorageError.io(
+            code: EBUSY,
+            message: "the store at \(lmdb.path) needs an upgrade to format \(Engine.currentFormat[0]), and process \(pid) has it open "
+                + "(it may run an older release, which would go on using the old format); stop it, then open the store again")
     }
 
     /// 32 random bytes from the system's generator.

@@ -11,6 +11,9 @@
 //         For <seconds>, reads whole snapshots and checks each is consistent: every batch it sees is
 //         complete and each writer's batches are a prefix; count and statistics agree. Prints
 //         `reads N` at the end.
+//     reliability-worker hold <store> <seconds>
+//         Opens the store, prints `open`, keeps it open for <seconds> without touching it, closes it and
+//         prints `closed`.
 // Any error is printed to stderr and the exit status is 1.
 import Foundation
 import ReliabilitySupport
@@ -68,8 +71,15 @@ do {
         guard let seconds = Double(arguments[2]) else { fail("bad seconds") }
         let reads = try MapGrowthWorkload.read(store: arguments[1], seconds: seconds)
         say("reads \(reads)")
+    case "hold" where arguments.count == 3:
+        guard let seconds = Double(arguments[2]) else { fail("bad seconds") }
+        let store = try SyncEventStore.open(at: arguments[1])
+        say("open")
+        Thread.sleep(forTimeInterval: seconds)
+        store.close()
+        say("closed")
     default:
-        fail("usage: reliability-worker crash|grow|read … (see the comment at the top of main.swift)")
+        fail("usage: reliability-worker crash|grow|read|hold … (see the comment at the top of main.swift)")
     }
 } catch {
     fail("\(error)")

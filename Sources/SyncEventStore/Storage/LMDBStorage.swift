@@ -66,6 +66,10 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
     private(set) var reopenReason: String?
     /// Test hook: the next `begin` behaves as if LMDB returned this code.
     let injectedBeginFailure = Mutex<Int32?>(nil)
+    /// A descriptor of `lock.mdb` for ``otherProcessHoldingTheStore()`` (-1 until first needed). It stays
+    /// open until the environment closes: closing any descriptor of a file drops every POSIX lock this
+    /// process holds on it, LMDB's own included.
+    private let lockProbe = Mutex<Int32>(-1)
 
     private struct WriterState {
         var writesSinceReaderCheck = 0
@@ -135,6 +139,25 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
     }
 
     deinit { close() }
+
+    /// The pid of another process that has this store open, or `nil` when this process is alone. LMDB keeps
+    /// a shared lock on the first byte of `lock.mdb` for as long as a process has the environment open
+    /// (whatever release of this library or other LMDB program it runs), so a test for an exclusive lock
+    /// there finds every other process; this process's own lock never conflicts with itself.
+    func otherProcessHoldingTheStore() -> Int32? {
+        let fd = lockProbe.withLock { fd -> Int32 in
+            if fd < 0 { fd = open(path + "/lock.mdb", O_RDWR | O_CLOEXEC) }
+            return fd
+        }
+        guard fd >= 0 else { return nil }
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        lock.l_start = 0
+        lock.l_len = 1
+        guard fcntl(fd, F_GETLK, &lock) == 0, lock.l_type != Int16(F_UNLCK) else { return nil }
+        return lock.l_pid
+    }
 
     private func environment() throws -> OpaquePointer {
         guard let env else { throw StorageError.closed }
@@ -409,6 +432,10 @@ final class LMDBStorage: KeyValueStorage, @unchecked Sendable {  // the env is t
         guard let env else { return }
         mdb_env_close(env)
         self.env = nil
+        lockProbe.withLock { fd in
+            if fd >= 0 { Glibc.close(fd) }
+            fd = -1
+        }
         let canonical = openCanonicalPath
         _ = LMDBStorage.openPaths.withLock { $0.remove(canonical) }
     }

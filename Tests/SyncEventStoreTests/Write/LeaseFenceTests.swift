@@ -240,4 +240,45 @@ struct FormatMigrationTests {
         let running = Set(try store.allRecords().map(\.event).filter { $0.status == .running }.compactMap(\.connectorTargetId))
         #expect(claimed.count == 40 - 7 && running.count == 40)
     }
+
+    /// An upgrade waits until no other process has the store open: a process of an older release opened
+    /// before it would go on reading and writing the old layout. The open that refuses changes nothing.
+    @Test func anUpgradeIsRefusedWhileAnotherProcessHasTheStoreOpen() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.sub("store")
+        var f = Fixtures(seed: 33)
+        let (org, instance) = (f.id(.organization), f.id(.connectorInstance))
+        let events = (0..<20).map { i in queuedEvent(&f, org: org, instance: instance, target: f.id(.connectorTarget), at: Int64(i + 1)) }
+        var store = try SyncEventStore.open(at: path)
+        try store.record(contentsOf: events)
+        store.close()
+        let holder = try WorkerProcess(["hold", path, "60"], in: dir, name: "holder")
+        defer { holder.kill() }
+        let deadline = Date().addingTimeInterval(30)
+        while !holder.lines.contains("open"), holder.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(holder.lines.contains("open"), "\(holder.stderr)")
+        // Alone or not, a store of the current format opens; this one is then made a format 3 store.
+        store = try SyncEventStore.open(at: path)
+        try store.write { txn in
+            try moveToPreFormat4Layout(txn)
+            try txn.put(.meta, Array("format".utf8), [3])
+        }
+        let legacy = try allIndexKeys(store)
+        store.close()
+        #expect {
+            _ = try SyncEventStore.open(at: path)
+        } throws: { error in
+            guard case SyncEventStoreError.io(let code, let message) = error else { return false }
+            return code == EBUSY && message.contains("process \(holder.process.processIdentifier) has it open")
+        }
+        holder.kill()
+        let heard: Lines
+        (store, heard) = try openHearingProgress(path)
+        defer { store.close() }
+        // Still format 3 after the refusal: this open upgraded it, from the same entries.
+        #expect(heard.all.contains { $0.contains("format 4") }, "\(heard.all)")
+        #expect(try store.verifyIndexes() == [])
+        #expect(try allIndexKeys(store).count == legacy.count)
+        #expect(try store.claimDue(now: ms(1_000), limit: 100).count == 20)
+    }
 }
