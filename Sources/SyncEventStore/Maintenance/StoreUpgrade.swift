@@ -48,44 +48,40 @@ extension Engine {
     /// instance+status ones (`6 ‖ org ‖ instance ‖ status ‖ order`) become
     /// `instanceStatus ‖ org ‖ status ‖ instance ‖ order`.
     static func regroupIndexEntriesForFormat4(_ txn: S.WriteTxn, progress: ((String) -> Void)?) throws {
+        let legacyLength = 1 + 16 + 16 + 1 + IndexKey.orderSuffixLength
+        try rewriteIndexEntries(txn, withPrefix: [6], progress: progress, "instance and status entries keyed status first") { k in
+            guard k.count == legacyLength else { return nil }
+            return IndexKey.prefix(.instanceStatus, Array(k[1..<17]), [k[33]], Array(k[17..<33])) + k[34...]
+        }
+        for kind in [IndexKind.targetStatus, .targetQueue, .queueHead] {
+            try rewriteIndexEntries(txn, withPrefix: [kind.rawValue], progress: progress, "index entries grouped by target") { k in
+                k.count > 17 ? IndexKey.prefix(kind, Array(k[1..<17])) + k[17...] : nil
+            }
+        }
+    }
+
+    /// Moves every `indexes` entry whose key starts with `prefix` to the key `rewrite` makes of it (values
+    /// are empty for these kinds), in batches of 65,536; an entry `rewrite` refuses (damaged, of the wrong
+    /// length) is dropped, and `verify` reports what is then missing. The new keys must not start with
+    /// `prefix`.
+    private static func rewriteIndexEntries(
+        _ txn: S.WriteTxn, withPrefix prefix: [UInt8], progress: ((String) -> Void)?, _ what: String,
+        _ rewrite: ([UInt8]) -> [UInt8]?
+    ) throws {
         var moved = 0
-        let legacyInstanceStatus: UInt8 = 6
         while true {
             var batch: [[UInt8]] = []
-            try txn.forEachKey(withPrefix: [legacyInstanceStatus]) { k in
+            try txn.forEachKey(withPrefix: prefix) { k in
                 batch.append(Array(k))
                 return batch.count < 65_536
             }
-            if batch.isEmpty { break }
-            let length = 1 + 16 + 16 + 1 + IndexKey.orderSuffixLength
+            if batch.isEmpty { return }
             for k in batch {
                 try txn.delete(.indexes, k)
-                // A damaged entry of another length is dropped: `verify` finds what is missing.
-                guard k.count == length else { continue }
-                try txn.put(.indexes, IndexKey.prefix(.instanceStatus, Array(k[1..<17]), [k[33]], Array(k[17..<33])) + k[34...], [])
+                if let new = rewrite(k) { try txn.put(.indexes, new, []) }
             }
             moved += batch.count
-            progress?("upgrading the store to format 4 (instance and status entries keyed status first): \(moved) entries moved")
-        }
-        moved = 0
-        for kind in [IndexKind.targetStatus, .targetQueue, .queueHead] {
-            while true {
-                // Their values are empty (only `target` entries carry one).
-                var batch: [[UInt8]] = []
-                try txn.forEachKey(withPrefix: [kind.rawValue]) { k in
-                    batch.append(Array(k))
-                    return batch.count < 65_536
-                }
-                if batch.isEmpty { break }
-                for k in batch {
-                    try txn.delete(.indexes, k)
-                    // A damaged entry too short to hold a target is dropped: `verify` finds what is missing.
-                    guard k.count > 17 else { continue }
-                    try txn.put(.indexes, IndexKey.prefix(kind, Array(k[1..<17])) + k[17...], [])
-                }
-                moved += batch.count
-                progress?("upgrading the store to format 4 (index entries grouped by target): \(moved) entries moved")
-            }
+            progress?("upgrading the store to format 4 (\(what)): \(moved) entries moved")
         }
     }
 
